@@ -1,0 +1,427 @@
+"""Account services: users, keys, partners, signing identities, timers and connect tokens.
+
+Each function takes an explicit session and leaves committing to the caller's transaction.
+Functions that issue a secret return it once, in plain text; only its hash is stored."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from startline.db.base import utcnow
+from startline.domain.accounts.models import (
+    ApiKey,
+    ConnectToken,
+    ConnectTokenRace,
+    LoginFailure,
+    Partner,
+    SigningIdentity,
+    TemporaryCredential,
+    TimerAccount,
+    TimerMember,
+    User,
+)
+from startline.domain.accounts.secrets import (
+    DUMMY_PASSWORD_HASH,
+    SecretBox,
+    hash_password,
+    hash_secret,
+    new_public_id,
+    new_secret,
+    password_matches,
+    secret_matches,
+)
+from startline.domain.errors import Conflict, DomainError, NotFound
+from startline.domain.races.models import Race
+
+PERMISSIONS = (
+    "permissions.events.list",
+    "permissions.races.list",
+    "permissions.participants.store",
+    "permissions.participants.store-multiple",
+)
+SCOPE_RACES, SCOPE_TIMER, SCOPE_ALL = "races", "timer", "all"
+
+_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
+
+
+class EmailTaken(Conflict):
+    pass
+
+
+class InvalidEmail(DomainError):
+    pass
+
+
+class UserNotFound(NotFound):
+    pass
+
+
+class ApiKeyNotFound(NotFound):
+    pass
+
+
+class TimerNotFound(NotFound):
+    pass
+
+
+class TokenNotFound(NotFound):
+    pass
+
+
+class RaceNotFoundForToken(NotFound):
+    pass
+
+
+class InvalidPermission(DomainError):
+    pass
+
+
+class InvalidScope(DomainError):
+    pass
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    return len(email) <= 320 and bool(_EMAIL.match(email))
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    is_admin: bool = False,
+) -> User:
+    email = normalize_email(email)
+    if not is_valid_email(email):
+        raise InvalidEmail(f"not a valid e-mail address: {email!r}")
+    if not password:
+        raise DomainError("the password must not be empty")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        first_name=first_name,
+        last_name=last_name,
+        is_admin=is_admin,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as exc:
+        raise EmailTaken(f"a user with e-mail {email} already exists") from exc
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.execute(
+        select(User).where(User.email == normalize_email(email))
+    ).scalar_one_or_none()
+
+
+def get_user(session: Session, email: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        raise UserNotFound(f"no user with e-mail {normalize_email(email)}")
+    return user
+
+
+def check_password(session: Session, *, email: str, password: str) -> User | None:
+    """The user if the password is right; None otherwise (same work either way)."""
+    user = find_user(session, email)
+    if user is None:
+        password_matches(password, DUMMY_PASSWORD_HASH)
+        return None
+    return user if password_matches(password, user.password_hash) else None
+
+
+# --- login lockout -----------------------------------------------------------------------
+
+
+def record_login_failure(session: Session, *, email: str, now: datetime | None = None) -> None:
+    session.add(LoginFailure(email=normalize_email(email), failed_at=now or utcnow()))
+
+
+def recent_login_failures(
+    session: Session, *, email: str, window_seconds: int, now: datetime | None = None
+) -> int:
+    since = (now or utcnow()) - timedelta(seconds=window_seconds)
+    return session.execute(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.email == normalize_email(email), LoginFailure.failed_at > since)
+    ).scalar_one()
+
+
+def clear_login_failures(session: Session, *, email: str) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.email == normalize_email(email)))
+
+
+# --- permanent API keys ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str
+    secret: str
+
+
+def create_api_key(session: Session, *, email: str) -> IssuedKey:
+    user = get_user(session, email)
+    key, secret = new_public_id(16), new_secret()
+    session.add(ApiKey(user_id=user.id, key=key, secret_hash=hash_secret(secret)))
+    session.flush()
+    return IssuedKey(key=key, secret=secret)
+
+
+def revoke_api_key(session: Session, *, key: str) -> None:
+    result = session.execute(
+        update(ApiKey)
+        .where(ApiKey.key == key, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if result.rowcount == 0:
+        raise ApiKeyNotFound(f"no active API key {key!r}")
+
+
+def authenticate_api_key(session: Session, *, key: str, secret: str) -> User | None:
+    row = session.execute(
+        select(ApiKey).where(ApiKey.key == key, ApiKey.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    if row is None:
+        secret_matches(secret, hash_secret(""))  # equal work for unknown keys
+        return None
+    return row.user if secret_matches(secret, row.secret_hash) else None
+
+
+# --- temporary credentials (RunSignup login) ------------------------------------------------
+
+
+def create_temporary_credentials(session: Session, *, user: User) -> IssuedKey:
+    key, secret = new_public_id(16), new_secret()
+    now = utcnow()
+    session.add(
+        TemporaryCredential(
+            user_id=user.id,
+            key=key,
+            secret_hash=hash_secret(secret),
+            created_at=now,
+            last_used_at=now,
+        )
+    )
+    session.flush()
+    return IssuedKey(key=key, secret=secret)
+
+
+def authenticate_temporary_credentials(
+    session: Session, *, key: str, secret: str, idle_seconds: int, now: datetime | None = None
+) -> User | None:
+    """The user of a live tmp_key/tmp_secret pair; each use extends its idle hour."""
+    now = now or utcnow()
+    row = session.execute(
+        select(TemporaryCredential).where(
+            TemporaryCredential.key == key, TemporaryCredential.revoked_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    if row is None or not secret_matches(secret, row.secret_hash):
+        return None
+    if row.last_used_at <= now - timedelta(seconds=idle_seconds):
+        return None
+    row.last_used_at = now
+    return row.user
+
+
+def revoke_temporary_credentials(session: Session, *, key: str, secret: str) -> bool:
+    row = session.execute(
+        select(TemporaryCredential).where(
+            TemporaryCredential.key == key, TemporaryCredential.revoked_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    if row is None or not secret_matches(secret, row.secret_hash):
+        return False
+    row.revoked_at = utcnow()
+    return True
+
+
+# --- partners and signing identities ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedPartner:
+    partner_id: int
+    partner_token: str
+    signing_id: int
+    signing_secret: str
+
+
+def create_partner(session: Session, *, name: str, box: SecretBox) -> IssuedPartner:
+    token_key, token_secret = new_public_id(8), new_secret()
+    partner = Partner(name=name, token_key=token_key, token_hash=hash_secret(token_secret))
+    session.add(partner)
+    session.flush()
+    signing_id, signing_secret = create_signing_identity(
+        session, partner_id=partner.id, box=box
+    )
+    return IssuedPartner(
+        partner_id=partner.id,
+        partner_token=f"{token_key}.{token_secret}",
+        signing_id=signing_id,
+        signing_secret=signing_secret,
+    )
+
+
+def create_signing_identity(
+    session: Session, *, partner_id: int | None, box: SecretBox
+) -> tuple[int, str]:
+    secret = new_secret()
+    identity = SigningIdentity(partner_id=partner_id, secret_encrypted=box.seal(secret))
+    session.add(identity)
+    session.flush()
+    return identity.id, secret
+
+
+def find_partner_by_token(session: Session, token: str) -> Partner | None:
+    token_key, _, token_secret = token.partition(".")
+    partner = session.execute(
+        select(Partner).where(Partner.token_key == token_key)
+    ).scalar_one_or_none()
+    if partner is None or not secret_matches(token_secret, partner.token_hash):
+        return None
+    return partner
+
+
+# --- timer accounts ---------------------------------------------------------------------------
+
+
+def create_timer(session: Session, *, name: str) -> TimerAccount:
+    timer = TimerAccount(name=name)
+    session.add(timer)
+    session.flush()
+    return timer
+
+
+def add_timer_member(session: Session, *, timer_id: int, email: str) -> None:
+    if session.get(TimerAccount, timer_id) is None:
+        raise TimerNotFound(f"no timer account {timer_id}")
+    user = get_user(session, email)
+    if session.get(TimerMember, (timer_id, user.id)) is None:
+        session.add(TimerMember(timer_id=timer_id, user_id=user.id))
+        session.flush()
+
+
+def is_timer_member(session: Session, *, timer_id: int, user_id: int) -> bool:
+    return session.get(TimerMember, (timer_id, user_id)) is not None
+
+
+# --- connect tokens (Tracx) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token_id: int
+    token: str
+
+
+def create_connect_token(
+    session: Session,
+    *,
+    owner_email: str,
+    permissions: Iterable[str],
+    race_ids: Sequence[int] = (),
+    timer_id: int | None = None,
+    all_races: bool = False,
+    expires_in_days: float | None = None,
+) -> IssuedToken:
+    owner = get_user(session, owner_email)
+    permissions = list(dict.fromkeys(permissions))
+    unknown = [p for p in permissions if p not in PERMISSIONS]
+    if unknown or not permissions:
+        problem = f"unknown permission {unknown[0]!r}" if unknown else "no permission given"
+        raise InvalidPermission(f"{problem}; known: {', '.join(PERMISSIONS)}")
+    chosen = sum([bool(race_ids), timer_id is not None, all_races])
+    if chosen != 1:
+        raise InvalidScope("give exactly one scope: races, a timer, or all")
+    if all_races and not owner.is_admin:
+        raise InvalidScope("only an admin's token may have scope 'all'")
+    if timer_id is not None and session.get(TimerAccount, timer_id) is None:
+        raise TimerNotFound(f"no timer account {timer_id}")
+    for race_id in race_ids:
+        if session.get(Race, race_id) is None:
+            raise RaceNotFoundForToken(f"no race {race_id}")
+    secret = new_secret()
+    token = ConnectToken(
+        owner_id=owner.id,
+        secret_hash=hash_secret(secret),
+        permissions=" ".join(permissions),
+        scope=SCOPE_ALL if all_races else SCOPE_TIMER if timer_id is not None else SCOPE_RACES,
+        timer_id=timer_id,
+        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(token)
+    session.flush()
+    for race_id in dict.fromkeys(race_ids):
+        session.add(ConnectTokenRace(token_id=token.id, race_id=race_id))
+    session.flush()
+    return IssuedToken(token_id=token.id, token=f"{token.id}|{secret}")
+
+
+def revoke_connect_token(session: Session, *, token_id: int) -> None:
+    result = session.execute(
+        update(ConnectToken)
+        .where(ConnectToken.id == token_id, ConnectToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if result.rowcount == 0:
+        raise TokenNotFound(f"no active connect token {token_id}")
+
+
+def list_connect_tokens(session: Session) -> list[ConnectToken]:
+    return list(session.execute(select(ConnectToken).order_by(ConnectToken.id)).scalars())
+
+
+def token_race_ids(session: Session, token: ConnectToken) -> list[int]:
+    return list(
+        session.execute(
+            select(ConnectTokenRace.race_id)
+            .where(ConnectTokenRace.token_id == token.id)
+            .order_by(ConnectTokenRace.race_id)
+        ).scalars()
+    )
+
+
+def is_token_live(token: ConnectToken, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return token.revoked_at is None and (token.expires_at is None or token.expires_at > now)
+
+
+def find_live_connect_token(session: Session, *, token_id: int) -> ConnectToken | None:
+    token = session.get(ConnectToken, token_id)
+    return token if token is not None and is_token_live(token) else None
+
+
+def authenticate_connect_token(session: Session, plaintext: str) -> ConnectToken | None:
+    """The live token for `<id>|<secret>`, or None (unknown, wrong, revoked, expired)."""
+    token_id, sep, secret = plaintext.partition("|")
+    if not sep or not token_id.isdigit() or len(token_id) > 18:
+        return None
+    token = session.get(ConnectToken, int(token_id))
+    if token is None:
+        secret_matches(secret, hash_secret(""))
+        return None
+    if not secret_matches(secret, token.secret_hash) or not is_token_live(token):
+        return None
+    return token

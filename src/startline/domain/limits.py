@@ -1,0 +1,53 @@
+"""Fixed-window counters kept in the database, so a limit holds across server processes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from startline.db.base import utcnow
+from startline.db.upsert import insert_for
+from startline.domain.accounts.models import RateCounter
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    count: int
+    retry_after_seconds: int  # until the window ends
+
+
+def count_hit(
+    session: Session, *, bucket: str, window_seconds: int, now: datetime | None = None
+) -> WindowCount:
+    """Add one hit to `bucket`'s current window and return the window's total (atomic)."""
+    now_ts = int((now or utcnow()).timestamp())
+    window_start = now_ts - now_ts % window_seconds
+    statement = insert_for(session, RateCounter.__table__).values(
+        bucket=bucket, window_start=window_start, count=1
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["bucket", "window_start"],
+        set_={"count": RateCounter.__table__.c.count + 1},
+    ).returning(RateCounter.__table__.c.count)
+    count = session.execute(statement).scalar_one()
+    return WindowCount(count=count, retry_after_seconds=window_start + window_seconds - now_ts)
+
+
+def peek_count(
+    session: Session, *, bucket: str, window_seconds: int, now: datetime | None = None
+) -> int:
+    now_ts = int((now or utcnow()).timestamp())
+    window_start = now_ts - now_ts % window_seconds
+    row = session.execute(
+        select(RateCounter.count).where(
+            RateCounter.bucket == bucket, RateCounter.window_start == window_start
+        )
+    ).scalar_one_or_none()
+    return row or 0
+
+
+def prune_counters(session: Session, *, older_than_ts: int) -> None:
+    session.execute(delete(RateCounter).where(RateCounter.window_start < older_than_ts))

@@ -1,0 +1,39 @@
+"""Every table of the domain, imported together so the metadata is complete."""
+
+from startline.db.base import Base
+from startline.domain.accounts.models import (
+    ApiKey,
+    ConnectToken,
+    ConnectTokenRace,
+    LoginFailure,
+    Partner,
+    RateCounter,
+    SigningIdentity,
+    TemporaryCredential,
+    TimerAccount,
+    TimerMember,
+    UsedNonce,
+    User,
+)
+from startline.domain.participants.models import Participant
+from startline.domain.races.models import Edition, Event, Race
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "ConnectToken",
+    "ConnectTokenRace",
+    "Edition",
+    "Event",
+    "LoginFailure",
+    "Participant",
+    "Partner",
+    "Race",
+    "RateCounter",
+    "SigningIdentity",
+    "TemporaryCredential",
+    "TimerAccount",
+    "TimerMember",
+    "UsedNonce",
+    "User",
+]
