@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html

@@ -75,7 +75,8 @@ class BodyLimitMiddleware:
             status, headers, body = limit.respond(scope)
         else:
             status, headers, body = 413, [(b"content-type", b"text/plain")], b"Request too large"
-        headers = [*headers, (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        length = str(len(body)).encode()
+        headers = [*headers, (b"content-length", length), (b"connection", b"close")]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
