@@ -51,7 +51,8 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON object.")]
 
 
 def fail(message: str) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
+    one_line = " ".join(message.split())  # driver messages span lines
+    print(f"error: {one_line}", file=sys.stderr)
     raise typer.Exit(1)
 
 
