@@ -41,7 +41,8 @@ def redact_query(query: str) -> str:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode(
-        [(k, REDACTED if k.lower() in SECRET_PARAMETERS else v) for k, v in pairs]
+        [(k, REDACTED if k.lower() in SECRET_PARAMETERS else v) for k, v in pairs],
+        safe="[]",
     )
 
 
