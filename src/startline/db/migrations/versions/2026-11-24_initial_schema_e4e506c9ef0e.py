@@ -12,7 +12,6 @@ from alembic import op
 
 import startline.db.base
 
-
 revision: str = 'e4e506c9ef0e'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
