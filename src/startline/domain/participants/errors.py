@@ -1,0 +1,40 @@
+"""Why an upsert of participants was refused: typed, with the batch position of each culprit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from startline.domain.errors import Conflict, NotFound
+
+# Fields whose value must be unique within an edition, in the order they are reported.
+UNIQUE_FIELDS = ("unique_id", "start_number", "chip_code")
+
+
+@dataclass(frozen=True, order=True)
+class Clash:
+    """Item `index` (0 for a single upsert) would leave `field`'s value on two participants."""
+
+    index: int
+    field: str  # "unique_id" | "start_number" | "chip_code"
+
+
+class ParticipantClash(Conflict):
+    """A chip code, start number or unique id would end up on two participants."""
+
+    def __init__(self, clashes: list[Clash]) -> None:
+        self.clashes = sorted(clashes, key=lambda c: (c.index, UNIQUE_FIELDS.index(c.field)))
+        super().__init__(
+            "; ".join(f"item {c.index}: {c.field} already taken" for c in self.clashes)
+        )
+
+
+class UnknownEvent(NotFound):
+    """Item `index` names an event that does not exist (or is not of the batch's edition)."""
+
+    def __init__(self, indexes: list[int]) -> None:
+        self.indexes = sorted(indexes)
+        super().__init__(f"unknown event for items {self.indexes[:10]}")
+
+
+class EditionNotFound(NotFound):
+    """The batch's edition does not exist."""

@@ -1,0 +1,320 @@
+"""Participant services: insert-or-update one participant or a whole batch of one edition,
+keyed on (edition, unique_id), with chip code and start number unique per edition.
+
+Writes are real `INSERT ... ON CONFLICT (edition_id, unique_id) DO UPDATE` statements, so two
+simultaneous upserts of one new unique_id give one row. Every write first locks the edition
+row (PostgreSQL `FOR NO KEY UPDATE`; SQLite's BEGIN IMMEDIATE already serializes writers), so
+the clash checks below see the edition exactly as the write will leave it; the unique
+constraints stay the last word and their violations are mapped to the same typed clashes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from startline.db.base import utcnow
+from startline.db.upsert import insert_for
+from startline.domain.participants.errors import (
+    Clash,
+    EditionNotFound,
+    ParticipantClash,
+    UnknownEvent,
+)
+from startline.domain.participants.models import Participant
+from startline.domain.races.models import Edition, Event
+
+# Optional fields: absent keeps the stored value, None clears it (state: None keeps it).
+OPTIONAL_FIELDS = ("country_code", "team_name", "gender", "state")
+DEFAULT_STATE = "before"
+
+_table = Participant.__table__
+_KEY = ["edition_id", "unique_id"]
+_ALWAYS_SET = (
+    "event_id",
+    "start_number",
+    "chip_code",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantChange:
+    """One participant as sent: the required fields, and the optional ones that were present."""
+
+    event_id: int
+    unique_id: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    start_number: str
+    chip_code: str
+    optional: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.optional) - set(OPTIONAL_FIELDS)
+        if unknown:
+            raise ValueError(f"not optional participant fields: {sorted(unknown)}")
+
+    def updated_fields(self) -> tuple[str, ...]:
+        """The optional fields this change overwrites on an existing participant."""
+        return tuple(
+            name
+            for name in OPTIONAL_FIELDS
+            if name in self.optional and not (name == "state" and self.optional[name] is None)
+        )
+
+
+@dataclass(frozen=True)
+class UpsertOutcome:
+    participant: Participant
+    created: bool
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    created: int
+    updated: int
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def upsert_participant(session: Session, *, change: ParticipantChange) -> UpsertOutcome:
+    """Insert or update one participant of the edition of `change.event_id`."""
+    edition_id = session.execute(
+        select(Event.edition_id).where(Event.id == change.event_id)
+    ).scalar_one_or_none()
+    if edition_id is None:
+        raise UnknownEvent([0])
+    _lock_edition(session, edition_id)
+    clashes = _clashes_of_one(session, edition_id, change)
+    if clashes:
+        raise ParticipantClash(clashes)
+    existed = session.execute(
+        select(Participant.id).where(
+            Participant.edition_id == edition_id, Participant.unique_id == change.unique_id
+        )
+    ).scalar_one_or_none()
+    row = _row(change, edition_id, utcnow())
+    statement = _upsert_statement(session, change.updated_fields()).returning(_table.c.id)
+    try:
+        participant_id = session.execute(statement, row).scalar_one()
+    except IntegrityError as exc:
+        mapped = _clash_from(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    participant = session.execute(
+        select(Participant)
+        .where(Participant.id == participant_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return UpsertOutcome(participant=participant, created=existed is None)
+
+
+def upsert_participants(
+    session: Session, *, edition_id: int, changes: Sequence[ParticipantChange]
+) -> BatchOutcome:
+    """Insert or update every participant of `changes` in edition `edition_id`, all or none.
+
+    Uniqueness is judged on the edition as it will be after the batch, so two runners may
+    swap chips or bibs in one batch; a value that would end up on two participants is a
+    clash on each item that brings it (an item that already held it keeps it)."""
+    _lock_edition(session, edition_id)
+    event_ids = set(
+        session.execute(select(Event.id).where(Event.edition_id == edition_id)).scalars()
+    )
+    unknown = [i for i, change in enumerate(changes) if change.event_id not in event_ids]
+    if unknown:
+        raise UnknownEvent(unknown)
+    existing = {
+        unique_id: (participant_id, start_number, chip_code)
+        for participant_id, unique_id, start_number, chip_code in session.execute(
+            select(
+                Participant.id,
+                Participant.unique_id,
+                Participant.start_number,
+                Participant.chip_code,
+            ).where(Participant.edition_id == edition_id)
+        )
+    }
+    clashes = _clashes_after(existing, changes)
+    if clashes:
+        raise ParticipantClash(clashes)
+    if not changes:
+        return BatchOutcome(created=0, updated=0)
+
+    _park_moving_values(session, existing, changes)
+    now = utcnow()
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for change in changes:
+        groups[change.updated_fields()].append(_row(change, edition_id, now))
+    # The edition lock makes the checks above exact, so a violation here is a bug: let it out.
+    for updated_fields, rows in groups.items():
+        session.execute(_upsert_statement(session, updated_fields), rows)
+    created = sum(1 for change in changes if change.unique_id not in existing)
+    return BatchOutcome(created=created, updated=len(changes) - created)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def participants_of_event(session: Session, *, event_id: int) -> list[Participant]:
+    return list(
+        session.execute(
+            select(Participant).where(Participant.event_id == event_id).order_by(Participant.id)
+        ).scalars()
+    )
+
+
+def participants_of_edition(session: Session, *, edition_id: int) -> list[Participant]:
+    return list(
+        session.execute(
+            select(Participant)
+            .where(Participant.edition_id == edition_id)
+            .order_by(Participant.id)
+        ).scalars()
+    )
+
+
+def find_participant(session: Session, *, edition_id: int, unique_id: str) -> Participant | None:
+    return session.execute(
+        select(Participant).where(
+            Participant.edition_id == edition_id, Participant.unique_id == unique_id
+        )
+    ).scalar_one_or_none()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _lock_edition(session: Session, edition_id: int) -> None:
+    """Serialize writers of one edition (a no-op clause on SQLite, whose writers queue)."""
+    found = session.execute(
+        select(Edition.id).where(Edition.id == edition_id).with_for_update(key_share=True)
+    ).scalar_one_or_none()
+    if found is None:
+        raise EditionNotFound(f"no edition {edition_id}")
+
+
+def _row(change: ParticipantChange, edition_id: int, now: datetime) -> dict[str, Any]:
+    optional = change.optional
+    return {
+        "edition_id": edition_id,
+        "event_id": change.event_id,
+        "unique_id": change.unique_id,
+        "start_number": change.start_number,
+        "chip_code": change.chip_code,
+        "first_name": change.first_name,
+        "last_name": change.last_name,
+        "date_of_birth": change.date_of_birth,
+        "country_code": optional.get("country_code"),
+        "team_name": optional.get("team_name"),
+        "gender": optional.get("gender"),
+        "state": optional.get("state") or DEFAULT_STATE,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _upsert_statement(session: Session, updated_fields: Iterable[str]) -> Any:
+    insert = insert_for(session, _table)
+    columns = (*_ALWAYS_SET, *updated_fields)
+    return insert.on_conflict_do_update(
+        index_elements=_KEY, set_={name: insert.excluded[name] for name in columns}
+    )
+
+
+def _clashes_of_one(session: Session, edition_id: int, change: ParticipantChange) -> list[Clash]:
+    holders = session.execute(
+        select(Participant.start_number, Participant.chip_code).where(
+            Participant.edition_id == edition_id,
+            Participant.unique_id != change.unique_id,
+            or_(
+                Participant.start_number == change.start_number,
+                Participant.chip_code == change.chip_code,
+            ),
+        )
+    ).all()
+    clashes = []
+    if any(start_number == change.start_number for start_number, _ in holders):
+        clashes.append(Clash(0, "start_number"))
+    if any(chip_code == change.chip_code for _, chip_code in holders):
+        clashes.append(Clash(0, "chip_code"))
+    return clashes
+
+
+def _clashes_after(
+    existing: Mapping[str, tuple[int, str, str]], changes: Sequence[ParticipantChange]
+) -> list[Clash]:
+    """Clashes on the edition as the batch would leave it."""
+    clashes: list[Clash] = []
+    index_of: dict[str, int] = {}
+    for index, change in enumerate(changes):
+        if change.unique_id in index_of:
+            clashes.append(Clash(index, "unique_id"))
+        else:
+            index_of[change.unique_id] = index
+    after = {unique_id: (bib, chip) for unique_id, (_, bib, chip) in existing.items()}
+    for unique_id, index in index_of.items():
+        change = changes[index]
+        after[unique_id] = (change.start_number, change.chip_code)
+    for position, name in enumerate(("start_number", "chip_code")):
+        holders: dict[str, list[str]] = defaultdict(list)
+        for unique_id, values in after.items():
+            holders[values[position]].append(unique_id)
+        for value, unique_ids in holders.items():
+            if len(unique_ids) < 2:
+                continue
+            bringers = sorted(
+                index_of[u]
+                for u in unique_ids
+                if u in index_of and (u not in existing or existing[u][1 + position] != value)
+            )
+            keeps_it = len(bringers) < len(unique_ids)
+            clashes.extend(Clash(i, name) for i in (bringers if keeps_it else bringers[1:]))
+    return clashes
+
+
+def _park_moving_values(
+    session: Session,
+    existing: Mapping[str, tuple[int, str, str]],
+    changes: Sequence[ParticipantChange],
+) -> None:
+    """Give existing rows whose bib or chip changes a unique placeholder first: SQLite checks
+    unique indexes row by row, so a swap written directly would clash half-way. The
+    placeholders ("~" + row id) cannot be real values and are overwritten in this transaction."""
+    moving = []
+    for change in changes:
+        held = existing.get(change.unique_id)
+        if held and (held[1] != change.start_number or held[2] != change.chip_code):
+            moving.append({"pid": held[0], "parked": f"~{held[0]}"})
+    if moving:
+        session.execute(
+            update(_table)
+            .where(_table.c.id == bindparam("pid"))
+            .values(start_number=bindparam("parked"), chip_code=bindparam("parked")),
+            moving,
+        )
+
+
+def _clash_from(exc: IntegrityError) -> Exception | None:
+    """The typed error for a constraint violation of a single upsert (the event vanished
+    meanwhile, or a value was taken meanwhile), or None if it is none of those."""
+    text = str(exc.orig)
+    if "foreign key" in text.lower():
+        return UnknownEvent([0])
+    for name in ("start_number", "chip_code"):
+        if name in text:
+            return ParticipantClash([Clash(0, name)])
+    return None
