@@ -1,11 +1,44 @@
-"""The runsignup dialect: mounted on the app by install()."""
+"""The RunSignup dialect: /rest routes, their error envelope, and their body limit."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 
+from startline.dialects.runsignup.errors import ApiError
+from startline.dialects.runsignup.respond import encode, error_response, lenient_format
+from startline.dialects.runsignup.routes import router
+from startline.dialects.runsignup.routing import RestPathMiddleware, is_rest_path
+from startline.http.body_limit import BodyLimit
 from startline.http.context import Services
+from startline.http.logging import Scope
+
+# HTTP failures on /rest paths, as RunSignup codes.
+HTTP_STATUS_CODES = {404: 1, 405: 2, 500: 4}
+BODY_TOO_LARGE = 11
+
+
+def render_http_error(request: Request, status_code: int, detail: str) -> Response:
+    """404 -> 1, 405 -> 2, 500 -> 4, anything else -> 3; HTTP 200 like every API error."""
+    code = HTTP_STATUS_CODES.get(status_code, 3)
+    return error_response(lenient_format(request.url.query), ApiError(code))
+
+
+def _too_large(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    fmt = lenient_format(scope.get("query_string", b"").decode("latin-1"))
+    body, media_type = encode(
+        fmt, {"error": {"error_code": BODY_TOO_LARGE, "error_msg": "Invalid submission"}}
+    )
+    return 413, [(b"content-type", media_type.encode())], body
 
 
 def install(app: FastAPI, services: Services) -> None:
-    """Mount this dialect's routes, error renderers and body limits (being built)."""
+    """Mount the /rest routes, the path normaliser, the error renderer and the body limit."""
+    app.include_router(router)
+    app.add_middleware(RestPathMiddleware)
+    services.error_renderers.append((is_rest_path, render_http_error))
+    services.body_limits.append(
+        BodyLimit(
+            matches=is_rest_path, max_bytes=services.settings.max_body_bytes, respond=_too_large
+        )
+    )

@@ -1,0 +1,363 @@
+"""The /rest routes: login, logout, race create/edit, race and races reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from startline.dialects.runsignup import openapi, signature
+from startline.dialects.runsignup.auth import (
+    actor_of,
+    authenticate,
+    credentials_from,
+    login,
+    logout,
+)
+from startline.dialects.runsignup.codec import DocumentError, read_json, read_xml
+from startline.dialects.runsignup.document import RaceDocument, flag, identifier, race_input
+from startline.dialects.runsignup.errors import CREATE_FAILED, EDIT_FAILED, ApiError, rejected
+from startline.dialects.runsignup.params import read_params
+from startline.dialects.runsignup.render import race_object
+from startline.dialects.runsignup.respond import (
+    error_response,
+    lenient_format,
+    respond,
+    response_format,
+)
+from startline.domain.races import errors as race_errors
+from startline.domain.races import service as races
+from startline.domain.races.errors import EditionNotOfRace
+from startline.domain.races.inputs import Actor, CreateLimit
+from startline.http.context import Services, services_of
+
+router = APIRouter(tags=["runsignup"])
+MAX_PER_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Call:
+    params: dict[str, str]
+    header_secret: str | None
+    client_ip: str
+    path_race_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A success body; `xml` differs from `json` where RunSignup wraps XML in a root."""
+
+    json: dict[str, Any]
+    xml: dict[str, Any]
+
+
+Work = Callable[[Services, Call], Reply]
+
+
+async def _serve(request: Request, work: Work, path_race_id: str | None = None) -> Response:
+    fmt = lenient_format(request.url.query)
+    try:
+        params = await read_params(request)
+        fmt = lenient_format_from(params, fmt)
+        fmt = response_format(params)
+        call = Call(
+            params=params,
+            header_secret=request.headers.get("x-rsu-api-secret"),
+            client_ip=request.client.host if request.client else "unknown",
+            path_race_id=path_race_id,
+        )
+        reply = await run_in_threadpool(work, services_of(request), call)
+    except ApiError as error:
+        return error_response(fmt, error)
+    return respond(fmt, reply.json if fmt == "json" else reply.xml)
+
+
+def lenient_format_from(params: dict[str, str], fallback: str) -> str:
+    value = params.get("format", "").strip().lower()
+    return value if value in {"xml", "json"} else fallback
+
+
+def _same(document: dict[str, Any]) -> Reply:
+    return Reply(json=document, xml=document)
+
+
+# --- login / logout -----------------------------------------------------------------------
+
+
+def _login(services: Services, call: Call) -> Reply:
+    email, password = call.params.get("email"), call.params.get("password")
+    if email is None or password is None:
+        raise ApiError(3)
+    with services.db.transaction() as session:
+        result = login(session, email=email, password=password, settings=services.settings)
+    if result.error is not None:
+        raise ApiError(result.error)
+    if result.user is None:
+        raise ApiError(151)
+    body = {
+        "tmp_key": result.tmp_key,
+        "tmp_secret": result.tmp_secret,
+        "user": {
+            "user_id": result.user.id,
+            "first_name": result.user.first_name,
+            "last_name": result.user.last_name,
+            "email": result.user.email,
+        },
+    }
+    return Reply(json=body, xml={"login": body})
+
+
+def _logout(services: Services, call: Call) -> Reply:
+    key, secret = call.params.get("tmp_key", ""), call.params.get("tmp_secret", "")
+    with services.db.transaction() as session:
+        logout(session, key=key, secret=secret)
+    return Reply(json={"success": "T"}, xml={"response": {"success": "T"}})
+
+
+@router.post("/rest/login", name="rsu_login", openapi_extra=openapi.LOGIN)
+async def login_route(request: Request) -> Response:
+    """Log in with e-mail and password; returns temporary credentials."""
+    return await _serve(request, _login)
+
+
+@router.post("/rest/logout", name="rsu_logout", openapi_extra=openapi.LOGOUT)
+async def logout_route(request: Request) -> Response:
+    """End temporary credentials."""
+    return await _serve(request, _logout)
+
+
+# --- race create / edit -------------------------------------------------------------------
+
+
+def _document(params: dict[str, str]) -> RaceDocument:
+    raw = params.get("request")
+    if raw is None or raw.strip() == "":
+        raise ApiError(3)
+    request_format = params.get("request_format", "").strip().lower() or "xml"
+    if request_format not in {"xml", "json"}:
+        raise ApiError(3)
+    try:
+        decoded = read_json(raw) if request_format == "json" else read_xml(raw)
+    except DocumentError as exc:
+        raise ApiError(11) from exc
+    return race_input(decoded)
+
+
+def _option(call: Call, document: RaceDocument, name: str) -> Any:
+    value = call.params.get(name)
+    if value is None or value == "":
+        return document.top_level.get(name)
+    return value
+
+
+def _flag_option(call: Call, document: RaceDocument, name: str) -> bool:
+    try:
+        return bool(flag(_option(call, document, name)))
+    except ValueError as exc:
+        raise ApiError(3) from exc
+
+
+def _signed_actor(services: Services, call: Call) -> tuple[Actor, int | None]:
+    """The calling user and the signature's partner; the nonce is spent on success."""
+    credentials = credentials_from(call.params, call.header_secret)
+    if credentials is None:
+        raise ApiError(6)
+    settings = services.settings
+    with services.db.transaction() as session:
+        user = authenticate(session, credentials, settings)
+        signer = signature.verify(
+            session,
+            call.params.get("protected_api_signature"),
+            box=services.box,
+            window_seconds=settings.signature_window_seconds,
+            nonce_window_seconds=settings.nonce_window_seconds,
+        )
+        return actor_of(user), signer.partner_id
+
+
+def _post_race(services: Services, call: Call) -> Reply:
+    actor, partner_id = _signed_actor(services, call)
+    document = _document(call.params)
+    allow_past = _flag_option(call, document, "allow_past_event_creation")
+    raw_race_id = call.path_race_id or call.params.get("race_id") or ""
+    settings = services.settings
+    try:
+        if raw_race_id.strip() == "":
+            view = races.create_race(
+                services.db,
+                actor=actor,
+                race=document.race,
+                allow_past_event_creation=allow_past,
+                signing_partner_id=partner_id,
+                create_limit=CreateLimit(
+                    bucket=f"rsu-race-create:{call.client_ip}",
+                    limit=settings.race_create_limit,
+                    window_seconds=settings.race_create_window_seconds,
+                ),
+            )
+        else:
+            race_id = _race_id(raw_race_id)
+            try:
+                edition_id: int | None | EditionNotOfRace = identifier(
+                    _option(call, document, "race_event_days_id")
+                )
+            except ValueError:
+                edition_id = EditionNotOfRace()
+            view = races.edit_race(
+                services.db,
+                actor=actor,
+                race_id=race_id,
+                race=document.race,
+                preserve_missing_events=_flag_option(call, document, "preserve_missing_events"),
+                allow_past_event_creation=allow_past,
+                edition_id=edition_id,
+            )
+    except race_errors.RaceRejected as exc:
+        raise rejected(EDIT_FAILED if raw_race_id.strip() else CREATE_FAILED, exc.problems) from exc
+    except race_errors.RaceNotFound as exc:
+        raise ApiError(201) from exc
+    except race_errors.NotRaceOwner as exc:
+        raise ApiError(7) from exc
+    except race_errors.CreateThrottled as exc:
+        raise ApiError(14) from exc
+    return _same({"race": race_object(view, base_url=settings.base_url, show_contact=True)})
+
+
+def _race_id(raw: str) -> int:
+    try:
+        race_id = identifier(raw)
+    except ValueError as exc:
+        raise ApiError(201) from exc
+    if race_id is None:
+        raise ApiError(3)
+    return race_id
+
+
+@router.post("/rest/race", name="rsu_race_post", openapi_extra=openapi.RACE_POST)
+async def race_post_route(request: Request) -> Response:
+    """Create a race, or edit one when race_id is given."""
+    return await _serve(request, _post_race)
+
+
+@router.post("/rest/race/{race_id}", name="rsu_race_post_by_id", openapi_extra=openapi.RACE_POST)
+async def race_post_by_id_route(request: Request, race_id: str) -> Response:
+    """Edit a race."""
+    return await _serve(request, _post_race, path_race_id=race_id)
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def _optional_actor(services: Services, call: Call) -> Actor | None:
+    credentials = credentials_from(call.params, call.header_secret)
+    if credentials is None:
+        return None
+    # Temporary credentials record their use, so they need a write transaction.
+    scope = services.db.transaction if credentials.kind == "tmp_key" else services.db.reading
+    with scope() as session:
+        return actor_of(authenticate(session, credentials, services.settings))
+
+
+def _params_flag(call: Call, name: str) -> bool:
+    try:
+        return bool(flag(call.params.get(name)))
+    except ValueError as exc:
+        raise ApiError(3) from exc
+
+
+def _get_race(services: Services, call: Call) -> Reply:
+    raw = call.path_race_id or call.params.get("race_id") or ""
+    race_id = _race_id(raw)
+    actor = _optional_actor(services, call)
+    future_only = _params_flag(call, "future_events_only")
+    try:
+        view = races.get_race(services.db, race_id=race_id, viewer=actor)
+    except race_errors.RaceNotFound as exc:
+        raise ApiError(201) from exc
+    body = race_object(
+        view,
+        base_url=services.settings.base_url,
+        show_contact=view.may_be_managed_by(actor),
+        events="future" if future_only else "all",
+    )
+    return _same({"race": body})
+
+
+def _int_param(call: Call, name: str, default: int) -> int:
+    raw = call.params.get(name, "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit() or not raw.isascii() or len(raw) > 9 or int(raw) < 1:
+        raise ApiError(3)
+    return int(raw)
+
+
+def _date_param(call: Call, name: str) -> date | None:
+    raw = call.params.get(name, "").strip()
+    if raw == "":
+        return None
+    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    raise ApiError(9)
+
+
+def _text_param(call: Call, name: str) -> str | None:
+    raw = call.params.get(name, "").strip()
+    if raw and any(ord(ch) < 32 for ch in raw):
+        raise ApiError(3)
+    return raw or None
+
+
+def _get_races(services: Services, call: Call) -> Reply:
+    page = _int_param(call, "page", 1)
+    per_page = min(_int_param(call, "results_per_page", 50), MAX_PER_PAGE)
+    filters = races.RaceFilter(
+        name=_text_param(call, "name"),
+        state=_text_param(call, "state"),
+        country_code=_text_param(call, "country_code"),
+        start_date=_date_param(call, "start_date"),
+        end_date=_date_param(call, "end_date"),
+    )
+    with_events = _params_flag(call, "events")
+    actor = _optional_actor(services, call)
+    views = races.list_races(
+        services.db, viewer=actor, filters=filters, page=page, per_page=per_page
+    )
+    items = [
+        {
+            "race": race_object(
+                view,
+                base_url=services.settings.base_url,
+                show_contact=view.may_be_managed_by(actor),
+                events="current" if with_events else "none",
+            )
+        }
+        for view in views
+    ]
+    return _same({"races": items})
+
+
+@router.get("/rest/race", name="rsu_race_get", openapi_extra=openapi.RACE_GET_BY_QUERY)
+async def race_get_route(request: Request) -> Response:
+    """A race by `race_id` query parameter."""
+    return await _serve(request, _get_race)
+
+
+@router.get("/rest/race/{race_id}", name="rsu_race_get_by_id", openapi_extra=openapi.RACE_GET)
+async def race_get_by_id_route(request: Request, race_id: str) -> Response:
+    """A race."""
+    return await _serve(request, _get_race, path_race_id=race_id)
+
+
+@router.get("/rest/races", name="rsu_races_get", openapi_extra=openapi.RACES_GET)
+async def races_get_route(request: Request) -> Response:
+    """A page of races."""
+    return await _serve(request, _get_races)

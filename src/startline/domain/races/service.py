@@ -1,0 +1,504 @@
+"""Race services: create, edit (renewal or one edition), get and list; each one transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from startline.db.base import utcnow
+from startline.db.engine import Database
+from startline.domain.accounts.models import Partner, TimerAccount
+from startline.domain.accounts.service import find_partner_by_token, is_timer_member
+from startline.domain.limits import count_hit
+from startline.domain.participants.models import Participant
+from startline.domain.races import errors as e
+from startline.domain.races.inputs import (
+    Actor,
+    CreateLimit,
+    EditionView,
+    EventView,
+    RaceInput,
+    RaceView,
+)
+from startline.domain.races.models import Edition, Event, Race
+from startline.domain.races.timerules import event_finish, has_finished, is_past, zone_or_none
+from startline.domain.races.validation import CleanEvent, CleanRace, Collector, validate_race
+
+
+def _load_race(session: Session, race_id: int, *, for_update: bool = False) -> Race | None:
+    statement = (
+        select(Race)
+        .where(Race.id == race_id)
+        .options(selectinload(Race.editions).selectinload(Edition.events))
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return session.execute(statement).scalar_one_or_none()
+
+
+def _view(race: Race) -> RaceView:
+    return RaceView(
+        id=race.id,
+        name=race.name,
+        url_string=race.url_string,
+        is_draft=race.is_draft,
+        street=race.street,
+        city=race.city,
+        state=race.state,
+        country_code=race.country_code,
+        zipcode=race.zipcode,
+        contact_email=race.contact_email,
+        timezone=race.timezone,
+        owner_id=race.owner_id,
+        partner_id=race.partner_id,
+        timer_id=race.timer_id,
+        created_at=race.created_at,
+        last_modified=race.last_modified,
+        editions=tuple(
+            EditionView(
+                id=edition.id,
+                events=tuple(
+                    EventView(
+                        id=ev.id,
+                        edition_id=edition.id,
+                        name=ev.name,
+                        start_time=ev.start_time,
+                        end_time=ev.end_time,
+                        event_type=ev.event_type,
+                        distance=ev.distance,
+                        distance_units=ev.distance_units,
+                        age_calc_base_date=ev.age_calc_base_date,
+                    )
+                    for ev in sorted(edition.events, key=lambda x: (x.start_time, x.id))
+                ),
+            )
+            for edition in sorted(race.editions, key=lambda x: x.id)
+        ),
+    )
+
+
+def _apply_event(target: Event, clean: CleanEvent, now: datetime) -> None:
+    target.name = clean.name
+    target.start_time = clean.start_time
+    target.end_time = clean.end_time
+    target.event_type = clean.event_type
+    target.distance = clean.distance
+    target.distance_units = clean.distance_units
+    target.age_calc_base_date = clean.age_calc_base_date
+    target.updated_at = now
+
+
+def _new_event(clean: CleanEvent, now: datetime) -> Event:
+    event = Event(created_at=now)
+    _apply_event(event, clean, now)
+    return event
+
+
+def _check_past(clean: CleanRace, allow_past: bool, now: datetime, out: Collector) -> None:
+    zone = zone_or_none(clean.timezone)
+    assert zone is not None
+    if not allow_past and any(is_past(ev.start_time, zone, now) for ev in clean.events):
+        out.add(e.PastEventsNotAllowed())
+
+
+# --- create -------------------------------------------------------------------------------
+
+
+def create_race(
+    db: Database,
+    *,
+    actor: Actor,
+    race: RaceInput,
+    allow_past_event_creation: bool = False,
+    signing_partner_id: int | None = None,
+    create_limit: CreateLimit | None = None,
+    now: datetime | None = None,
+) -> RaceView:
+    """Create a race with one edition holding every sent event; the actor owns it."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        out = Collector()
+        clean = validate_race(race, creating=True, current_timezone=None, out=out)
+        partner_id = _resolve_partner(session, race, signing_partner_id, out)
+        timer_id = _resolve_timer(session, race, actor, out)
+        if clean is not None:
+            taken = session.execute(
+                select(Race.id).where(Race.url_key == (clean.url_string or "").lower())
+            ).first()
+            if taken is not None:
+                out.problems.insert(_url_problem_position(out.problems), e.UrlStringTaken())
+            _check_past(clean, allow_past_event_creation, now, out)
+        if out.problems:
+            raise e.RaceRejected(_in_document_order(out.problems))
+        assert clean is not None and clean.url_string is not None
+        if create_limit is not None and create_limit.limit > 0:
+            hits = count_hit(
+                session,
+                bucket=create_limit.bucket,
+                window_seconds=create_limit.window_seconds,
+                now=now,
+            )
+            if hits.count > create_limit.limit:
+                raise e.CreateThrottled(f"more than {create_limit.limit} new races in the window")
+        row = Race(
+            url_string=clean.url_string,
+            url_key=clean.url_string.lower(),
+            owner_id=actor.user_id,
+            partner_id=partner_id,
+            timer_id=timer_id,
+            created_at=now,
+        )
+        _apply_race_fields(row, clean, now)
+        row.editions = [
+            Edition(
+                created_at=now, updated_at=now, events=[_new_event(c, now) for c in clean.events]
+            )
+        ]
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError as exc:  # a concurrent create took the URL string first
+            raise e.RaceRejected([e.UrlStringTaken()]) from exc
+        return _view(row)
+
+
+def _apply_race_fields(row: Race, clean: CleanRace, now: datetime) -> None:
+    row.name = clean.name
+    row.is_draft = clean.is_draft
+    row.street = clean.street
+    row.city = clean.city
+    row.state = clean.state
+    row.country_code = clean.country_code
+    row.zipcode = clean.zipcode
+    row.contact_email = clean.contact_email
+    row.timezone = clean.timezone
+    row.last_modified = now
+
+
+_ORDER = [
+    e.NameRequired,
+    e.NameInvalid,
+    e.UrlStringInvalid,
+    e.UrlStringTaken,
+]
+
+
+def _url_problem_position(problems: list[e.RaceProblem]) -> int:
+    """Where the URL-taken problem goes: right after the name and URL-format problems."""
+    return sum(1 for p in problems if type(p) in _ORDER)
+
+
+def _in_document_order(problems: list[e.RaceProblem]) -> list[e.RaceProblem]:
+    """Race-field problems, then per-event problems by event, then whole-race rules."""
+    race_level = [p for p in problems if p.event_index is None and not _is_rule(p)]
+    per_event = sorted(
+        (p for p in problems if p.event_index is not None), key=lambda p: p.event_index or 0
+    )
+    rules = [p for p in problems if p.event_index is None and _is_rule(p)]
+    return race_level + per_event + rules
+
+
+def _is_rule(problem: e.RaceProblem) -> bool:
+    return isinstance(
+        problem,
+        e.PastEventsNotAllowed | e.RenewalNotAllowed | e.EditionNotOfRace | e.EventHasParticipants,
+    )
+
+
+_PRINTABLE = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def _resolve_partner(
+    session: Session, race: RaceInput, signing_partner_id: int | None, out: Collector
+) -> int | None:
+    partner_id = race.partner_id
+    if isinstance(partner_id, e.RaceProblem):
+        out.add(partner_id)
+        partner_id = None
+    elif partner_id is not None and (
+        partner_id != signing_partner_id or session.get(Partner, partner_id) is None
+    ):
+        out.add(e.PartnerIdInvalid())
+        partner_id = None
+    token = (race.partner_token or "").strip()
+    if token:
+        partner = find_partner_by_token(session, token) if _PRINTABLE.match(token) else None
+        if partner is None:
+            out.add(e.PartnerTokenInvalid())
+        elif partner_id is not None and partner.id != partner_id:
+            out.add(e.PartnerIdInvalid("the partner id and partner token name different partners"))
+        else:
+            partner_id = partner.id
+    return partner_id
+
+
+def _resolve_timer(session: Session, race: RaceInput, actor: Actor, out: Collector) -> int | None:
+    timer_id = race.timer_id
+    if isinstance(timer_id, e.RaceProblem):
+        out.add(timer_id)
+        return None
+    if timer_id is None:
+        return None
+    if session.get(TimerAccount, timer_id) is None or not (
+        actor.is_admin or is_timer_member(session, timer_id=timer_id, user_id=actor.user_id)
+    ):
+        out.add(e.TimerInvalid())
+        return None
+    return timer_id
+
+
+# --- edit ---------------------------------------------------------------------------------
+
+
+def edit_race(
+    db: Database,
+    *,
+    actor: Actor,
+    race_id: int,
+    race: RaceInput,
+    preserve_missing_events: bool = False,
+    allow_past_event_creation: bool = False,
+    edition_id: int | None | e.RaceProblem = None,
+    now: datetime | None = None,
+) -> RaceView:
+    """Replace a race's fields and either renew it (all events new) or edit one edition."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        row = _load_race(session, race_id, for_update=True)
+        if row is None:
+            raise e.RaceNotFound(f"no race {race_id}")
+        if not (actor.is_admin or actor.user_id == row.owner_id):
+            raise e.NotRaceOwner(f"user {actor.user_id} may not edit race {race_id}")
+        out = Collector()
+        clean = validate_race(race, creating=False, current_timezone=row.timezone, out=out)
+        edition = _target_edition(row, edition_id, out)
+        renewal = (
+            clean is not None
+            and edition_id is None
+            and all(ev.event_id is None for ev in clean.events)
+        )
+        if clean is not None:
+            _check_past(clean, allow_past_event_creation, now, out)
+            if renewal:
+                _check_renewal(row, clean, now, out)
+            elif edition is not None:
+                _check_edition_edit(
+                    session,
+                    row,
+                    edition,
+                    clean,
+                    preserve_missing_events,
+                    allow_past_event_creation,
+                    now,
+                    out,
+                )
+        if out.problems:
+            raise e.RaceRejected(_in_document_order(_unique(out.problems)))
+        assert clean is not None
+        _apply_race_fields(row, clean, now)
+        if renewal:
+            row.editions.append(
+                Edition(
+                    created_at=now,
+                    updated_at=now,
+                    events=[_new_event(c, now) for c in clean.events],
+                )
+            )
+        else:
+            assert edition is not None
+            _apply_edition_edit(edition, clean, preserve_missing_events, now)
+        session.flush()
+        session.expire_all()
+        fresh = _load_race(session, race_id)
+        assert fresh is not None
+        return _view(fresh)
+
+
+def _unique(problems: list[e.RaceProblem]) -> list[e.RaceProblem]:
+    """One whole-race rule problem of each kind (per-event problems all stay)."""
+    seen: set[type] = set()
+    kept = []
+    for problem in problems:
+        if _is_rule(problem) and not isinstance(problem, e.EventHasParticipants):
+            if type(problem) in seen:
+                continue
+            seen.add(type(problem))
+        kept.append(problem)
+    return kept
+
+
+def _target_edition(
+    row: Race, edition_id: int | None | e.RaceProblem, out: Collector
+) -> Edition | None:
+    if isinstance(edition_id, e.RaceProblem):
+        out.add(edition_id)
+        return None
+    if edition_id is not None:
+        for edition in row.editions:
+            if edition.id == edition_id:
+                return edition
+        out.add(e.EditionNotOfRace())
+        return None
+    return _most_recent_edition(row)
+
+
+def _most_recent_edition(row: Race) -> Edition | None:
+    def latest_start(edition: Edition) -> tuple[datetime, int]:
+        starts = [ev.start_time for ev in edition.events]
+        return (max(starts) if starts else datetime.min, edition.id)
+
+    return max(row.editions, key=latest_start, default=None)
+
+
+def _check_renewal(row: Race, clean: CleanRace, now: datetime, out: Collector) -> None:
+    zone = zone_or_none(clean.timezone)
+    assert zone is not None
+    existing = [ev for edition in row.editions for ev in edition.events]
+    latest = max((event_finish(ev.start_time, ev.end_time) for ev in existing), default=None)
+    starts_after = latest is None or all(ev.start_time > latest for ev in clean.events)
+    any_current = any(
+        edition.events
+        and not has_finished(
+            (event_finish(ev.start_time, ev.end_time) for ev in edition.events), zone, now
+        )
+        for edition in row.editions
+    )
+    if not starts_after or any_current:
+        out.add(e.RenewalNotAllowed())
+
+
+def _check_edition_edit(
+    session: Session,
+    row: Race,
+    edition: Edition,
+    clean: CleanRace,
+    preserve_missing: bool,
+    allow_past: bool,
+    now: datetime,
+    out: Collector,
+) -> None:
+    zone = zone_or_none(clean.timezone)
+    assert zone is not None
+    own_ids = {ev.id for ev in edition.events}
+    for index, ev in enumerate(clean.events):
+        if ev.event_id is not None and ev.event_id not in own_ids:
+            out.add(e.EventIdInvalid(event_index=index))
+    if (
+        not allow_past
+        and edition.events
+        and all(is_past(ev.start_time, zone, now) for ev in edition.events)
+    ):
+        out.add(e.PastEventsNotAllowed())
+    if preserve_missing:
+        return
+    sent = {ev.event_id for ev in clean.events if ev.event_id is not None}
+    missing = sorted(own_ids - sent)
+    if missing:
+        busy = session.execute(
+            select(Participant.event_id).where(Participant.event_id.in_(missing)).distinct()
+        ).scalars()
+        for event_id in sorted(busy):
+            out.add(e.EventHasParticipants(f"event {event_id} has participants"))
+
+
+def _apply_edition_edit(
+    edition: Edition, clean: CleanRace, preserve_missing: bool, now: datetime
+) -> None:
+    by_id = {ev.id: ev for ev in edition.events}
+    sent: set[int] = set()
+    for ev in clean.events:
+        if ev.event_id is None:
+            edition.events.append(_new_event(ev, now))
+        else:
+            sent.add(ev.event_id)
+            _apply_event(by_id[ev.event_id], ev, now)
+    if not preserve_missing:
+        for event_id, event in by_id.items():
+            if event_id not in sent:
+                edition.events.remove(event)
+    edition.updated_at = now
+
+
+# --- read ---------------------------------------------------------------------------------
+
+
+def get_race(db: Database, *, race_id: int, viewer: Actor | None = None) -> RaceView:
+    """A race as its viewer may see it: drafts only for their owner and admins."""
+    with db.reading() as session:
+        row = _load_race(session, race_id)
+        if row is None:
+            raise e.RaceNotFound(f"no race {race_id}")
+        view = _view(row)
+    if view.is_draft and not view.may_be_managed_by(viewer):
+        raise e.RaceNotFound(f"no race {race_id}")
+    return view
+
+
+@dataclass(frozen=True)
+class RaceFilter:
+    name: str | None = None
+    state: str | None = None
+    country_code: str | None = None
+    start_date: date | None = None  # some event starts on or after this local date
+    end_date: date | None = None  # ...and on or before this one
+
+
+def list_races(
+    db: Database,
+    *,
+    viewer: Actor | None = None,
+    filters: RaceFilter | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> list[RaceView]:
+    """One page of races (oldest first) the viewer may see, with their events."""
+    filters = filters or RaceFilter()
+    statement = _filtered(select(Race), filters, viewer)
+    statement = (
+        statement.order_by(Race.id)
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(Race.editions).selectinload(Edition.events))
+    )
+    with db.reading() as session:
+        return [_view(row) for row in session.execute(statement).scalars()]
+
+
+def _filtered(statement: Select, filters: RaceFilter, viewer: Actor | None) -> Select:
+    if viewer is None:
+        statement = statement.where(Race.is_draft.is_(False))
+    elif not viewer.is_admin:
+        statement = statement.where(or_(Race.is_draft.is_(False), Race.owner_id == viewer.user_id))
+    if filters.name:
+        statement = statement.where(
+            func.lower(Race.name).contains(filters.name.lower(), autoescape=True)
+        )
+    if filters.state:
+        statement = statement.where(func.upper(Race.state) == filters.state.upper())
+    if filters.country_code:
+        statement = statement.where(Race.country_code == filters.country_code.upper())
+    if filters.start_date or filters.end_date:
+        conditions = [Edition.race_id == Race.id]
+        if filters.start_date:
+            conditions.append(
+                Event.start_time >= datetime.combine(filters.start_date, datetime.min.time())
+            )
+        if filters.end_date:
+            conditions.append(
+                Event.start_time
+                < datetime.combine(filters.end_date, datetime.min.time()) + timedelta(days=1)
+            )
+        statement = statement.where(
+            exists(
+                select(Event.id)
+                .join(Edition, Event.edition_id == Edition.id)
+                .where(and_(*conditions))
+            )
+        )
+    return statement
