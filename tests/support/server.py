@@ -1,0 +1,86 @@
+"""Run `startline serve` as a real process for tests that need one (crash, concurrency)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from startline.settings import Settings
+from tests.conftest import TEST_SECRET_KEY
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[bytes]
+    base_url: str
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no flushing, as in a crash."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=15)
+
+
+def server_env(settings: Settings, data_dir: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "STARTLINE_DATABASE_URL": settings.resolved_database_url,
+        "STARTLINE_SECRET_KEY": TEST_SECRET_KEY,
+        "STARTLINE_DATA_DIR": str(data_dir),
+        "STARTLINE_LOG_LEVEL": "warning",
+        **extra,
+    }
+
+
+@contextmanager
+def running_server(
+    settings: Settings, data_dir: Path, *, workers: int = 1, **extra_env: str
+) -> Iterator[ServerProcess]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "startline.cli", "serve", "--port", str(port),
+         "--workers", str(workers)],
+        env=server_env(settings, data_dir, **extra_env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("server did not start in 30 s")
+        time.sleep(0.1)
+    server = ServerProcess(process=process, base_url=base_url)
+    try:
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
