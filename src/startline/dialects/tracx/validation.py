@@ -265,74 +265,98 @@ def _integer(value: Any) -> bool:
 _Rule = tuple[str, Callable[[Any], bool]]
 
 
+class _Slow:
+    """Returned by a fast check: this value needs the full rule-by-rule path."""
+
+
+_SLOW: Any = _Slow()
+_RaceExists = Callable[[int], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class _Field:
     name: str
     required: bool
     rules: tuple[_Rule, ...]
-    fast: Callable[[Any], bool]  # True only for values that pass every rule; a shortcut
+    # The typed value when the value passes every rule on the common path, else _SLOW (or
+    # _MISSING for an absent optional field). A shortcut only: the rules decide the rest.
+    fast: Callable[[Any, _RaceExists], Any]
     convert: Callable[[Any], Any]
 
 
-def _fast_unique_id(value: Any) -> bool:
-    return (
+def _fast_unique_id(value: Any, race_exists: _RaceExists) -> Any:
+    if (
         type(value) is str
         and len(value) <= _MAX_LENGTH
         and _ASCII_ALPHA_DASH.fullmatch(value) is not None
-    )
+    ):
+        return value
+    return _SLOW
 
 
-def _fast_name(value: Any) -> bool:
-    return (
+def _fast_name(value: Any, race_exists: _RaceExists) -> Any:
+    if (
         type(value) is str
         and len(value) <= _MAX_LENGTH
         and "\0" not in value
-        and not _is_php_blank(value)
-    )
+        and value.strip(_PHP_TRIM)
+    ):
+        return value
+    return _SLOW
 
 
-def _fast_optional_text(value: Any) -> bool:
-    return (
-        value is _MISSING
-        or value is None
-        or (
-            type(value) is str
-            and len(value) <= _MAX_LENGTH
-            and "\0" not in value
-            and not _is_php_blank(value)
-        )
-    )
+def _fast_optional_text(value: Any, race_exists: _RaceExists) -> Any:
+    if value is _MISSING or value is None:
+        return value
+    return _fast_name(value, race_exists)
 
 
-def _fast_country(value: Any) -> bool:
-    return (
-        value is _MISSING or value is None or (type(value) is str and value in _COUNTRIES_ANY_CASE)
-    )
+def _fast_country(value: Any, race_exists: _RaceExists) -> Any:
+    if value is _MISSING or value is None:
+        return value
+    if type(value) is str and value in _COUNTRIES_ANY_CASE:
+        return value.lower()
+    return _SLOW
 
 
-def _fast_start_number(value: Any) -> bool:
-    return type(value) is int or _fast_unique_id(value)
+def _fast_date(value: Any, race_exists: _RaceExists) -> Any:
+    date = _date_of_birth(value)
+    return _SLOW if date is None else date
 
 
-def _fast_chip(value: Any) -> bool:
-    return (
+def _fast_start_number(value: Any, race_exists: _RaceExists) -> Any:
+    if type(value) is int:
+        return str(value)
+    return _fast_unique_id(value, race_exists)
+
+
+def _fast_chip(value: Any, race_exists: _RaceExists) -> Any:
+    if (
         type(value) is str
         and len(value) == _CHIP_LENGTH
         and "\0" not in value
-        and not _is_php_blank(value)
-    )
+        and value.strip(_PHP_TRIM)
+    ):
+        return value
+    return _SLOW
 
 
-def _fast_gender(value: Any) -> bool:
-    return value is _MISSING or value is None or (type(value) is str and value in _GENDER_SET)
+def _fast_gender(value: Any, race_exists: _RaceExists) -> Any:
+    if value is _MISSING or value is None or (type(value) is str and value in _GENDER_SET):
+        return value
+    return _SLOW
 
 
-def _fast_state(value: Any) -> bool:
-    return value is _MISSING or value is None or (type(value) is str and value in _STATE_SET)
+def _fast_state(value: Any, race_exists: _RaceExists) -> Any:
+    if value is _MISSING or value is None or (type(value) is str and value in _STATE_SET):
+        return value
+    return _SLOW
 
 
-def _never(value: Any) -> bool:
-    return False
+def _fast_race_id(value: Any, race_exists: _RaceExists) -> Any:
+    if type(value) is int and _INT64_MIN <= value <= _INT64_MAX and race_exists(value):
+        return value
+    return _SLOW
 
 
 def _same(value: Any) -> Any:
@@ -355,8 +379,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("last_name", True, (("string", _string), ("max", _max)), _fast_name, _same),
     _Field("country_code", False, (("country", _country),), _fast_country, _lower),
     _Field("team_name", False, (("string", _string), ("max", _max)), _fast_optional_text, _same),
-    # date_of_birth and race_id are converted by the slow path, which parses them anyway.
-    _Field("date_of_birth", True, (("date_format", _date_format),), _never, _date_of_birth),
+    _Field("date_of_birth", True, (("date_format", _date_format),), _fast_date, _date_of_birth),
     _Field(
         "start_number",
         True,
@@ -367,7 +390,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("chip_code", True, (("string", _string), ("size", _size_chip)), _fast_chip, _same),
     _Field("gender", False, (("in", _gender),), _fast_gender, _same),
     _Field("state", False, (("in", _state),), _fast_state, _same),
-    _Field("race_id", True, (("integer", _integer),), _never, filter_validate_int),
+    _Field("race_id", True, (("integer", _integer),), _fast_race_id, filter_validate_int),
 )
 
 
@@ -406,10 +429,22 @@ def _field_messages(
     return messages
 
 
+def _always_slow(value: Any, race_exists: _RaceExists) -> Any:
+    return _SLOW
+
+
+# (name, fast check, field) triples: the hot loop avoids attribute look-ups.
+_TABLE = tuple((spec.name, spec.fast, spec) for spec in _FIELDS)
+# For a batch item repeating an earlier unique_id: that field takes the full path.
+_TABLE_DUPLICATE = tuple(
+    (name, _always_slow if name == "unique_id" else fast, spec) for name, fast, spec in _TABLE
+)
+
+
 def _validate_into(
     data: Any,
     key_prefix: str,
-    race_exists: Callable[[int], bool],
+    race_exists: _RaceExists,
     errors: dict[str, list[str]],
     duplicate: bool = False,
 ) -> dict[str, Any]:
@@ -418,12 +453,12 @@ def _validate_into(
         data = {}
     get = data.get
     values: dict[str, Any] = {}
-    for spec in _FIELDS:
-        name = spec.name
+    for name, fast, spec in _TABLE_DUPLICATE if duplicate else _TABLE:
         value = get(name, _MISSING)
-        if spec.fast(value) and not (duplicate and name == "unique_id"):
-            if value is not _MISSING:
-                values[name] = None if value is None else spec.convert(value)
+        typed = fast(value, race_exists)
+        if typed is not _SLOW:
+            if typed is not _MISSING:
+                values[name] = typed
             continue
         key = key_prefix + name
         messages = _field_messages(
