@@ -15,8 +15,9 @@ __all__ = ["parse_request_data", "parse_php_form", "trim_string", "TRIM_CHARACTE
 # "contains invalid characters" rule can see it (Laravel 10's TrimStrings keeps it too).
 TRIM_CHARACTERS = " \t\n\v\f\r\ufeff\u200b\u200e"
 
-# PHP's json_decode() default depth in Laravel's Request::json().
-_JSON_MAX_DEPTH = 512
+# PHP's json_decode() default depth 512 in Laravel's Request::json() counts the innermost
+# value as a level: at most 511 nested arrays/objects decode (checked against PHP 8.2).
+_JSON_MAX_NESTING = 511
 # PHP's max_input_nesting_level for form keys such as a[b][c].
 _FORM_MAX_NESTING = 64
 _INT64_MIN = -(2**63)
@@ -42,30 +43,45 @@ def trim_string(value: str) -> str | None:
     return value or None
 
 
-def _clean(value: Any, depth: int, check_surrogates: bool) -> Any:
-    """Trim strings, "" -> None, big ints -> float, recursively; enforce PHP's JSON limits."""
+def _clean_scalar(value: Any, check_surrogates: bool) -> Any:
     kind = type(value)
     if kind is str:
         if check_surrogates:
             _assert_no_surrogates(value)
         value = value.strip(TRIM_CHARACTERS)
         return value or None
-    if kind is dict:
-        if depth >= _JSON_MAX_DEPTH:
-            raise _NotJson("depth")
-        result = {}
-        for key, item in value.items():
-            if check_surrogates:
-                _assert_no_surrogates(key)
-            result[key] = _clean(item, depth + 1, check_surrogates)
-        return result
-    if kind is list:
-        if depth >= _JSON_MAX_DEPTH:
-            raise _NotJson("depth")
-        return [_clean(item, depth + 1, check_surrogates) for item in value]
     if kind is int and not _INT64_MIN <= value <= _INT64_MAX:
         # PHP's json_decode turns integers beyond 64 bits into floats (INF when huge).
         return float(str(value))
+    return value
+
+
+def _clean(value: Any, check_surrogates: bool) -> Any:
+    """Trim strings, "" -> None, big ints -> float, in place; enforce PHP's JSON limits.
+
+    Iterative, not recursive: 511 levels of nesting must not meet Python's recursion limit.
+    """
+    if type(value) is not dict and type(value) is not list:
+        return _clean_scalar(value, check_surrogates)
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        container, depth = pending.pop()
+        if depth >= _JSON_MAX_NESTING:
+            raise _NotJson("depth")
+        if type(container) is dict:
+            if check_surrogates:
+                for key in container:
+                    _assert_no_surrogates(key)
+            pairs: Any = container.items()
+        else:
+            pairs = enumerate(container)
+        for key, item in pairs:
+            kind = type(item)
+            if kind is dict or kind is list:
+                pending.append((item, depth + 1))
+            elif kind is str or kind is int:
+                # Replacing a value keeps the dict's size, so iterating on is safe.
+                container[key] = _clean_scalar(item, check_surrogates)
     return value
 
 
@@ -82,10 +98,7 @@ def _parse_json(text: str) -> Any:
         parsed = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise _NotJson(str(exc)) from exc
-    try:
-        return _clean(parsed, 0, _SURROGATE_ESCAPE.search(text) is not None)
-    except RecursionError as exc:
-        raise _NotJson("depth") from exc
+    return _clean(parsed, _SURROGATE_ESCAPE.search(text) is not None)
 
 
 def _is_json_type(content_type: str | None) -> bool:
@@ -200,19 +213,20 @@ def _parse_body(raw: bytes, content_type: str | None) -> Any:
         pass
     if _is_json_type(content_type) or not _is_real_form(text):
         return {}
-    return _clean(parse_php_form(text), 0, False)
+    return _clean(parse_php_form(text), False)
 
 
 def parse_request_data(raw: bytes, content_type: str | None, query_string: bytes) -> Any:
     """Laravel's merged input as a Tracx endpoint sees it.
 
-    A body that parses as JSON (by PHP json_decode's rules: no NaN/Infinity, no lone surrogate
-    escapes, UTF-8 only, depth 512, integers beyond 64 bits become floats) is JSON whatever the
-    Content-Type; else a real form body (``a=b&c=d``, PHP bracket keys) is a form, unless the
-    Content-Type names JSON; else empty. Query-string values are merged under a dict body (body
-    wins). A top-level JSON array is returned as a list (query not merged). A top-level JSON
-    scalar counts as an empty dict. Every string is trimmed (TrimStrings) and "" becomes None
-    (ConvertEmptyStringsToNull), in dict values and list items alike.
+    A body that parses as JSON (by PHP json_decode's rules: no NaN/Infinity, no lone
+    surrogate escapes, UTF-8 only, at most 511 nested containers, integers beyond 64 bits become
+    floats) is JSON whatever the Content-Type; else a real form body (``a=b&c=d``, PHP bracket
+    keys) is a form, unless the Content-Type names JSON; else empty. Query-string values are
+    merged under a dict body (body wins). A top-level JSON array is returned as a list (query
+    not merged). A top-level JSON scalar counts as an empty dict. Every string is trimmed
+    (TrimStrings) and "" becomes None (ConvertEmptyStringsToNull), in dict values and list
+    items alike.
     """
     body = _parse_body(raw, content_type)
     if type(body) is list:
@@ -222,6 +236,6 @@ def parse_request_data(raw: bytes, content_type: str | None, query_string: bytes
     if not query_string:
         return body
     query_text = query_string.decode("utf-8", errors="replace")
-    query = _clean(parse_php_form(query_text), 0, False)
+    query = _clean(parse_php_form(query_text), False)
     # PHP's $body + $query: top-level keys only, the body's value wins.
     return {**query, **body}
