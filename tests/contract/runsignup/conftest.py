@@ -91,8 +91,14 @@ class Rsu:
     partner_token: str
     extra_accounts: list[Account] = field(default_factory=list)
 
-    def signature(self, *, ts: int | None = None, nonce: str | None = None,
-                  identity: int | None = None, secret: str | None = None) -> str:
+    def signature(
+        self,
+        *,
+        ts: int | None = None,
+        nonce: str | None = None,
+        identity: int | None = None,
+        secret: str | None = None,
+    ) -> str:
         return sign(
             identity or self.signing_id,
             secret or self.signing_secret,
@@ -141,8 +147,14 @@ class Rsu:
 
     def add_account(self, email: str, *, is_admin: bool = False) -> Account:
         with self.db.transaction() as session:
-            user = accounts.create_user(session, email=email, password=PASSWORD,
-                                        is_admin=is_admin, first_name="A", last_name="B")
+            user = accounts.create_user(
+                session,
+                email=email,
+                password=PASSWORD,
+                is_admin=is_admin,
+                first_name="A",
+                last_name="B",
+            )
             issued = accounts.create_api_key(session, email=email)
             account = Account(user.id, email, issued.key, issued.secret)
         self.extra_accounts.append(account)
@@ -168,8 +180,13 @@ def to_xml(doc: dict[str, Any], root: str = "request") -> str:
 def rsu(client, app, db) -> Rsu:  # type: ignore[no-untyped-def]
     services = app.state.services
     with db.transaction() as session:
-        user = accounts.create_user(session, email="owner@example.com", password=PASSWORD,
-                                    first_name="Olive", last_name="Owner")
+        user = accounts.create_user(
+            session,
+            email="owner@example.com",
+            password=PASSWORD,
+            first_name="Olive",
+            last_name="Owner",
+        )
         issued = accounts.create_api_key(session, email="owner@example.com")
         partner = accounts.create_partner(session, name="Partner", box=services.box)
         owner = Account(user.id, "owner@example.com", issued.key, issued.secret)

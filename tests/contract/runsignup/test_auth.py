@@ -14,15 +14,20 @@ from tests.contract.runsignup.conftest import PASSWORD, error_of, parse, race_do
 
 
 def _login(rsu, email="owner@example.com", password=PASSWORD, fmt="json"):
-    return rsu.client.post("/rest/login", params={"format": fmt},
-                           data={"email": email, "password": password})
+    return rsu.client.post(
+        "/rest/login", params={"format": fmt}, data={"email": email, "password": password}
+    )
 
 
 def test_login_returns_temporary_credentials_that_work(rsu):
     response = _login(rsu)
     body = response.json()
-    assert body["user"] == {"user_id": rsu.owner.user_id, "first_name": "Olive",
-                            "last_name": "Owner", "email": "owner@example.com"}
+    assert body["user"] == {
+        "user_id": rsu.owner.user_id,
+        "first_name": "Olive",
+        "last_name": "Owner",
+        "email": "owner@example.com",
+    }
     query = {"tmp_key": body["tmp_key"], "tmp_secret": body["tmp_secret"]}
     created = rsu.post_race(race_doc(), query={"api_key": "", **query})
     assert created.json()["race"]["contact_email"] == "example@example.com"
@@ -38,11 +43,15 @@ def test_login_and_logout_in_xml(rsu):
     login = parse(response)
     assert login.tag == "login"
     assert login.findtext("user/email") == "owner@example.com"
-    out = rsu.client.post("/rest/logout", data={"tmp_key": login.findtext("tmp_key"),
-                                                "tmp_secret": login.findtext("tmp_secret")})
+    out = rsu.client.post(
+        "/rest/logout",
+        data={"tmp_key": login.findtext("tmp_key"), "tmp_secret": login.findtext("tmp_secret")},
+    )
     assert parse(out).tag == "response" and parse(out).findtext("success") == "T"
     assert error_of(rsu.client.post("/rest/logout", data={"tmp_key": "x", "tmp_secret": "y"})) == (
-        6, [])
+        6,
+        [],
+    )
 
 
 def test_login_errors(rsu):
@@ -66,26 +75,35 @@ def test_temporary_credentials_expire_an_idle_hour_after_last_use(rsu):
     query = {"tmp_key": body["tmp_key"], "tmp_secret": body["tmp_secret"], "format": "json"}
     assert rsu.client.get("/rest/races", params=query).json() == {"races": []}
     with rsu.db.transaction() as session:
-        session.execute(update(TemporaryCredential).values(
-            last_used_at=utcnow() - timedelta(minutes=59)))
+        session.execute(
+            update(TemporaryCredential).values(last_used_at=utcnow() - timedelta(minutes=59))
+        )
     assert rsu.client.get("/rest/races", params=query).json() == {"races": []}  # renews
     with rsu.db.transaction() as session:
-        session.execute(update(TemporaryCredential).values(
-            last_used_at=utcnow() - timedelta(minutes=61)))
+        session.execute(
+            update(TemporaryCredential).values(last_used_at=utcnow() - timedelta(minutes=61))
+        )
     assert error_of(rsu.client.get("/rest/races", params=query)) == (6, [])
 
 
 def test_rsu_api_key_with_secret_header(rsu):
-    params = {"rsu_api_key": rsu.owner.api_key, "format": "json",
-              "protected_api_signature": rsu.signature()}
-    files = {"request_format": (None, "json"), "request": (None, __import__("json").dumps(
-        race_doc()))}
-    ok = rsu.client.post("/rest/race", params=params, files=files,
-                         headers={"X-RSU-API-SECRET": rsu.owner.api_secret})
+    params = {
+        "rsu_api_key": rsu.owner.api_key,
+        "format": "json",
+        "protected_api_signature": rsu.signature(),
+    }
+    files = {
+        "request_format": (None, "json"),
+        "request": (None, __import__("json").dumps(race_doc())),
+    }
+    ok = rsu.client.post(
+        "/rest/race", params=params, files=files, headers={"X-RSU-API-SECRET": rsu.owner.api_secret}
+    )
     assert ok.json()["race"]["race_id"] == 1
     params["protected_api_signature"] = rsu.signature()
-    bad = rsu.client.post("/rest/race", params=params, files=files,
-                          headers={"X-RSU-API-SECRET": "wrong"})
+    bad = rsu.client.post(
+        "/rest/race", params=params, files=files, headers={"X-RSU-API-SECRET": "wrong"}
+    )
     assert error_of(bad) == (6, [])
 
 

@@ -167,17 +167,31 @@ def race_summary(response) -> dict:  # type: ignore[no-untyped-def]
         return {
             "race_id": race["race_id"],
             "name": race["name"],
-            "events": [(e["event_id"], e["race_event_days_id"], e["name"], e["distance"],
-                        e["start_time"], e["age_calc_base_date"]) for e in race["events"]],
+            "events": [
+                (
+                    e["event_id"],
+                    e["race_event_days_id"],
+                    e["name"],
+                    e["distance"],
+                    e["start_time"],
+                    e["age_calc_base_date"],
+                )
+                for e in race["events"]
+            ],
         }
     assert body.tag == "race", response.text
     return {
         "race_id": int(body.findtext("race_id")),
         "name": body.findtext("name"),
         "events": [
-            (int(e.findtext("event_id")), int(e.findtext("race_event_days_id")),
-             e.findtext("name"), e.findtext("distance"), e.findtext("start_time"),
-             e.findtext("age_calc_base_date") or None)
+            (
+                int(e.findtext("event_id")),
+                int(e.findtext("race_event_days_id")),
+                e.findtext("name"),
+                e.findtext("distance"),
+                e.findtext("start_time"),
+                e.findtext("age_calc_base_date") or None,
+            )
             for e in body.findall("events/event")
         ],
     }
@@ -217,7 +231,9 @@ def test_examples_as_written_need_the_past_flag(rsu, fmt, request_format, create
     assert error_of(refused) == (202, [227])
 
     created = rsu.post_race(
-        create, fmt=fmt, request_format=request_format,
+        create,
+        fmt=fmt,
+        request_format=request_format,
         query={"allow_past_event_creation": "T"},
     )
     summary = race_summary(created)
@@ -230,7 +246,10 @@ def test_examples_as_written_need_the_past_flag(rsu, fmt, request_format, create
     )
     assert error_of(refused_edit) == (213, [227])
     edited = rsu.post_race(
-        document, fmt=fmt, request_format=request_format, race_id=summary["race_id"],
+        document,
+        fmt=fmt,
+        request_format=request_format,
+        race_id=summary["race_id"],
         query={"allow_past_event_creation": "T"},
     )
     assert [e[0] for e in race_summary(edited)["events"]] == ids

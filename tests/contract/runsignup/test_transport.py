@@ -11,8 +11,9 @@ import pytest
 from tests.contract.runsignup.conftest import error_of, parse, race_doc, to_xml
 
 
-@pytest.mark.parametrize("path", ["/rest/race", "/rest/race/", "/Rest/Race/", "/REST/race",
-                                  "/REST/RACE//"])
+@pytest.mark.parametrize(
+    "path", ["/rest/race", "/rest/race/", "/Rest/Race/", "/REST/race", "/REST/RACE//"]
+)
 def test_every_path_form_creates(rsu, path):
     response = rsu.post_race(race_doc(), path=path)
     assert response.json()["race"]["url_string"] == "MyRaceUrl"
@@ -38,10 +39,12 @@ def _signed_query(rsu, **extra: str) -> str:
 
 
 def test_urlencoded_body(rsu):
-    body = urlencode({"request_format": "json", "request": json.dumps(race_doc("Encoded")),
-                      "format": "json"})
+    body = urlencode(
+        {"request_format": "json", "request": json.dumps(race_doc("Encoded")), "format": "json"}
+    )
     response = rsu.client.post(
-        f"/rest/race?{_signed_query(rsu)}", content=body,
+        f"/rest/race?{_signed_query(rsu)}",
+        content=body,
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.json()["race"]["url_string"] == "Encoded"
@@ -51,7 +54,8 @@ def test_urlencoded_body_with_raw_json(rsu):
     doc = race_doc("RawJson", name="Fun & Run + 5K 100%")
     body = "format=json&request_format=json&request=" + json.dumps(doc) + "&x=1"
     response = rsu.client.post(
-        f"/rest/race?{_signed_query(rsu)}", content=body.encode(),
+        f"/rest/race?{_signed_query(rsu)}",
+        content=body.encode(),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.json()["race"]["name"] == "Fun & Run + 5K 100%"
@@ -163,7 +167,8 @@ def test_body_over_the_limit_is_413_envelope(rsu):
             yield b"a" * 50_000
 
     chunked = rsu.client.post(
-        "/rest/race?format=xml", content=chunks(),
+        "/rest/race?format=xml",
+        content=chunks(),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert chunked.status_code == 413

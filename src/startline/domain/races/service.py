@@ -278,6 +278,8 @@ def edit_race(
         out = Collector()
         clean = validate_race(race, creating=False, current_timezone=row.timezone, out=out)
         edition = _target_edition(row, edition_id, out)
+        if edition is not None:
+            _check_event_ids(race, edition, out)
         renewal = (
             clean is not None
             and edition_id is None
@@ -356,6 +358,16 @@ def _most_recent_edition(row: Race) -> Edition | None:
     return max(row.editions, key=latest_start, default=None)
 
 
+def _check_event_ids(race: RaceInput, edition: Edition, out: Collector) -> None:
+    """Sent event ids must name events of the edition being edited."""
+    if not isinstance(race.events, list):
+        return
+    own_ids = {ev.id for ev in edition.events}
+    for index, ev in enumerate(race.events):
+        if isinstance(ev.event_id, int) and ev.event_id not in own_ids:
+            out.add(e.EventIdInvalid(event_index=index))
+
+
 def _check_renewal(row: Race, clean: CleanRace, now: datetime, out: Collector) -> None:
     zone = zone_or_none(clean.timezone)
     assert zone is not None
@@ -386,9 +398,6 @@ def _check_edition_edit(
     zone = zone_or_none(clean.timezone)
     assert zone is not None
     own_ids = {ev.id for ev in edition.events}
-    for index, ev in enumerate(clean.events):
-        if ev.event_id is not None and ev.event_id not in own_ids:
-            out.add(e.EventIdInvalid(event_index=index))
     if (
         not allow_past
         and edition.events

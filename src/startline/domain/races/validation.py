@@ -93,9 +93,6 @@ class CleanRace:
     zipcode: str | None
     contact_email: str | None
     timezone: str
-    partner_id: int | None
-    partner_token: str | None
-    timer_id: int | None
     events: list[CleanEvent]
 
 
@@ -153,10 +150,6 @@ def validate_race(
     if zone is None:
         out.add(e.TimezoneInvalid())
 
-    partner_id = out.take(race.partner_id) if creating else None
-    partner_token = _blank_to_none(race.partner_token) if creating else None
-    timer_id = out.take(race.timer_id) if creating else None
-
     events = _validate_events(race.events, zone, out)
     if len(out.problems) > before:
         return None
@@ -172,9 +165,6 @@ def validate_race(
         zipcode=zipcode,
         contact_email=contact_email,
         timezone=timezone,
-        partner_id=partner_id,  # type: ignore[arg-type]
-        partner_token=partner_token,
-        timer_id=timer_id,  # type: ignore[arg-type]
         events=events,
     )
 
