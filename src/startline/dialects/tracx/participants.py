@@ -1,0 +1,108 @@
+"""Storing participants from Tracx bodies: parse, validate (Laravel rules), translate the
+wire names (race_id = event, event_id = edition) and call the domain; domain refusals become
+422s through the dialect's error table."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from startline.dialects.tracx.auth import Credential
+from startline.dialects.tracx.body import parse_request_data
+from startline.dialects.tracx.errors import clash_errors, unknown_event_errors
+from startline.dialects.tracx.responses import NOT_FOUND, TracxHttpError, participant_resource
+from startline.dialects.tracx.validation import (
+    error_response_body,
+    validate_participant,
+    validate_participants,
+)
+from startline.domain.participants.errors import ParticipantClash, UnknownEvent
+from startline.domain.participants.service import (
+    OPTIONAL_FIELDS,
+    ParticipantChange,
+    upsert_participant,
+    upsert_participants,
+)
+from startline.domain.scopes import event_ids_in_scope, is_event_in_scope
+from startline.http.context import Services
+
+_PATH_ID = re.compile(r"^[0-9]{1,18}$")
+
+
+def store_participant(
+    services: Services,
+    credential: Credential,
+    raw: bytes,
+    content_type: str | None,
+    query_string: bytes,
+) -> JSONResponse:
+    data = parse_request_data(raw, content_type, query_string)
+    if not isinstance(data, dict):
+        data = {}  # a top-level array has none of the fields: "required" errors follow
+    with services.db.reading() as session:
+
+        def race_exists(event_id: int) -> bool:
+            return is_event_in_scope(session, credential.scope, event_id=event_id)
+
+        result = validate_participant(data, race_exists=race_exists)
+    if result.errors:
+        return _unprocessable(result.errors)
+    try:
+        with services.db.transaction() as session:
+            outcome = upsert_participant(session, change=change_from(result.values))
+    except ParticipantClash as exc:
+        return _unprocessable(clash_errors(exc, batch=False))
+    except UnknownEvent as exc:
+        return _unprocessable(unknown_event_errors(exc, batch=False))
+    return JSONResponse({"data": participant_resource(outcome.participant)})
+
+
+def store_participants(
+    services: Services,
+    credential: Credential,
+    edition_path_id: str,
+    raw: bytes,
+    content_type: str | None,
+    query_string: bytes,
+) -> JSONResponse:
+    if not _PATH_ID.match(edition_path_id):
+        raise TracxHttpError(404, NOT_FOUND)
+    edition_id = int(edition_path_id)
+    items = parse_request_data(raw, content_type, query_string)
+    limit = services.settings.batch_max_items
+    if isinstance(items, list) and len(items) > limit:
+        raise TracxHttpError(413, f"The request may not contain more than {limit} participants.")
+    with services.db.reading() as session:
+        event_ids = event_ids_in_scope(session, credential.scope, edition_id=edition_id)
+    values, errors = validate_participants(items, race_exists=event_ids.__contains__)
+    if errors:
+        return _unprocessable(errors)
+    changes = [change_from(item) for item in values]
+    try:
+        with services.db.transaction() as session:
+            outcome = upsert_participants(session, edition_id=edition_id, changes=changes)
+    except ParticipantClash as exc:
+        return _unprocessable(clash_errors(exc, batch=True))
+    except UnknownEvent as exc:
+        return _unprocessable(unknown_event_errors(exc, batch=True))
+    return JSONResponse({"data": {"created": outcome.created, "updated": outcome.updated}})
+
+
+def change_from(values: dict[str, Any]) -> ParticipantChange:
+    """Validated wire values -> the domain's change (race_id is the startline event)."""
+    return ParticipantChange(
+        event_id=values["race_id"],
+        unique_id=values["unique_id"],
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        date_of_birth=values["date_of_birth"],
+        start_number=str(values["start_number"]),
+        chip_code=values["chip_code"],
+        optional={name: values[name] for name in OPTIONAL_FIELDS if name in values},
+    )
+
+
+def _unprocessable(errors: dict[str, list[str]]) -> JSONResponse:
+    return JSONResponse(error_response_body(errors), status_code=422)
