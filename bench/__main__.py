@@ -1,0 +1,5 @@
+"""`python -m bench`: the benchmark entry point."""
+
+from bench.run import main
+
+raise SystemExit(main())

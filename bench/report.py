@@ -1,0 +1,150 @@
+"""The results table, the ratios (the figures that count on a shared, noisy machine) and the
+issue's targets, from the plain rows the scenarios return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def _find(rows: list[Row], db: str, scenario: str) -> Row | None:
+    for row in rows:
+        if row["db"] == db and row["scenario"] == scenario and row["status"] == "ok":
+            return row
+    return None
+
+
+def _starts(rows: list[Row], db: str, prefix: str) -> Row | None:
+    for row in rows:
+        if row["db"] == db and row["scenario"].startswith(prefix) and row["status"] == "ok":
+            return row
+    return None
+
+
+def _dbs(rows: list[Row]) -> list[str]:
+    return list(dict.fromkeys(row["db"] for row in rows))
+
+
+def _ratio(a: Row | None, b: Row | None, key: str) -> float | None:
+    if a is None or b is None or not b.get(key):
+        return None
+    return float(a[key]) / float(b[key])
+
+
+def ratios(rows: list[Row]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(db: str, name: str, value: float | None) -> None:
+        out.append({"db": db, "ratio": name, "value": value})
+
+    for db in _dbs(rows):
+        echo64, echo8 = _find(rows, db, "baseline echo c64"), _find(rows, db, "baseline echo c8")
+        for mode in ("insert", "update"):
+            add(db, f"single {mode} c64 / baseline c64 (req/s)",
+                _ratio(_find(rows, db, f"single {mode} c64"), echo64, "rps"))
+        for mode in ("insert", "update"):
+            add(db, f"batch {mode} / raw executemany {mode} (rows/s)",
+                _ratio(_starts(rows, db, f"batch {_n(rows)} {mode}"),
+                       _starts(rows, db, f"raw executemany {_n(rows)} {mode}"), "rows_per_s"))
+        add(db, "race POST c8 / baseline c8 (req/s)",
+            _ratio(_find(rows, db, "race POST 20 events c8"), echo8, "rps"))
+        add(db, "GET race XML c8 / baseline c8 (req/s)",
+            _ratio(_find(rows, db, "GET race XML c8"), echo8, "rps"))
+        add(db, "baseline c64, log=info / log=warning (req/s)",
+            _ratio(_find(rows, db, "baseline echo c64 log=info"), echo64, "rps"))
+        add(db, "single insert c64, log=info / log=warning (req/s)",
+            _ratio(_find(rows, db, "single insert c64 log=info"),
+                   _find(rows, db, "single insert c64"), "rps"))
+        if _find(rows, db, "baseline echo c64 2w"):
+            add(db, "baseline c64, 2 workers / 1 worker (req/s)",
+                _ratio(_find(rows, db, "baseline echo c64 2w"), echo64, "rps"))
+            for mode in ("insert", "update"):
+                add(db, f"single {mode} c64, 2 workers / 1 worker (req/s)",
+                    _ratio(_find(rows, db, f"single {mode} c64 2w"),
+                           _find(rows, db, f"single {mode} c64"), "rps"))
+    return out
+
+
+def _n(rows: list[Row]) -> str:
+    for row in rows:
+        if row["scenario"].startswith("raw executemany"):
+            return str(row["rows"])
+    return ""
+
+
+def targets(rows: list[Row]) -> list[dict[str, Any]]:
+    """Each target of the issue: value, threshold, met (None when it could not be measured)."""
+    out: list[dict[str, Any]] = []
+
+    def check(db: str, name: str, value: float | None, limit: float, higher: bool) -> None:
+        met = None if value is None else (value >= limit if higher else value <= limit)
+        out.append({"db": db, "target": name, "value": value,
+                    "threshold": f"{'>=' if higher else '<='} {limit:g}", "met": met})
+
+    def value(row: Row | None, key: str) -> float | None:
+        return None if row is None else float(row[key])
+
+    n = _n(rows)
+    for db in _dbs(rows):
+        echo64 = _find(rows, db, "baseline echo c64")
+        for mode in ("insert", "update"):
+            check(db, f"single {mode} c64 / baseline", _ratio(
+                _find(rows, db, f"single {mode} c64"), echo64, "rps"), 0.5, True)
+            check(db, f"single {mode} c8 p99 ms",
+                  value(_find(rows, db, f"single {mode} c8"), "p99_ms"), 20, False)
+        singles = [r for r in rows if r["db"] == db and r["scenario"].startswith("single")
+                   and r["status"] == "ok"]
+        check(db, "single upserts: errors", float(sum(r["errors"] for r in singles))
+              if singles else None, 0, False)
+        batch = _starts(rows, db, f"batch {n} insert")
+        raw = _starts(rows, db, f"raw executemany {n} insert")
+        check(db, "batch insert rows/s", value(batch, "rows_per_s"), 50_000, True)
+        check(db, "batch insert / raw executemany", _ratio(batch, raw, "rows_per_s"), 0.3, True)
+        batch_rows = [r for r in rows if r["db"] == db and r["scenario"].startswith("batch")
+                      and r["status"] == "ok"]
+        check(db, "batch server RSS MB", max((r["rss_mb"] for r in batch_rows), default=None),
+              400, False)
+        check(db, "race POST 20 events c1 p50 ms",
+              value(_find(rows, db, "race POST 20 events c1"), "p50_ms"), 20, False)
+        check(db, "GET race XML c1 p50 ms",
+              value(_find(rows, db, "GET race XML c1"), "p50_ms"), 5, False)
+        if db != "sqlite":
+            for mode in ("insert", "update"):
+                check(db, f"single {mode} c64: 2 workers / 1 worker", _ratio(
+                    _find(rows, db, f"single {mode} c64 2w"),
+                    _find(rows, db, f"single {mode} c64"), "rps"), 1.0, True)
+    return out
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def print_all(rows: list[Row], ratio_rows: list[dict[str, Any]],
+              target_rows: list[dict[str, Any]], notes: list[str]) -> None:
+    header = (f"{'db':<10} {'scenario':<32} {'w':>1} {'conn':>4} {'status':<13} "
+              f"{'req/s':>8} {'rows/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
+              f"{'RSS MB':>7}")
+    print("\nResults")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(f"{row['db']:<10} {row['scenario']:<32} {row.get('workers', '-')!s:>1} "
+              f"{row.get('connections', '-')!s:>4} {row['status']:<13} "
+              f"{_fmt(row.get('rps'), '8.0f'):>8} {_fmt(row.get('rows_per_s'), '8.0f'):>8} "
+              f"{_fmt(row.get('p50_ms'), '8.2f'):>8} {_fmt(row.get('p99_ms'), '8.2f'):>8} "
+              f"{_fmt(row.get('errors'), 'd'):>6} {_fmt(row.get('rss_mb'), '7.0f'):>7}")
+    for row in rows:
+        if row["status"] != "ok" and row.get("detail"):
+            print(f"  {row['db']} / {row['scenario']}: {row['status']}: {row['detail'][:200]}")
+    for note in notes:
+        print(f"  note: {note}")
+    print("\nTargets (SQLite, one worker, unless the db column says otherwise)")
+    for t in target_rows:
+        verdict = {True: "met", False: "NOT MET", None: "n/a"}[t["met"]]
+        print(f"  {t['db']:<10} {t['target']:<42} {_fmt(t['value'], '10.3f'):>10} "
+              f"{t['threshold']:<10} {verdict}")
+    print("\nRatios (the figures that count: same machine, same run)")
+    for r in ratio_rows:
+        print(f"  {r['db']:<10} {r['ratio']:<52} {_fmt(r['value'], '6.3f'):>6}")
