@@ -127,10 +127,7 @@ def create_race(
         partner_id = _resolve_partner(session, race, signing_partner_id, out)
         timer_id = _resolve_timer(session, race, actor, out)
         if clean is not None:
-            taken = session.execute(
-                select(Race.id).where(Race.url_key == (clean.url_string or "").lower())
-            ).first()
-            if taken is not None:
+            if url_string_taken(session, clean.url_string or ""):
                 out.problems.insert(_url_problem_position(out.problems), e.UrlStringTaken())
             _check_past(clean, allow_past_event_creation, now, out)
         if out.problems:
@@ -166,6 +163,14 @@ def create_race(
         except IntegrityError as exc:  # a concurrent create took the URL string first
             raise e.RaceRejected([e.UrlStringTaken()]) from exc
         return _view(row)
+
+
+def url_string_taken(session: Session, url_string: str) -> bool:
+    """A quick check for the usual case; the unique url_key decides under concurrency."""
+    return (
+        session.execute(select(Race.id).where(Race.url_key == url_string.lower())).first()
+        is not None
+    )
 
 
 def _apply_race_fields(row: Race, clean: CleanRace, now: datetime) -> None:
