@@ -77,10 +77,17 @@ def _clean(value: Any, check_surrogates: bool) -> Any:
             pairs = enumerate(container)
         for key, item in pairs:
             kind = type(item)
-            if kind is dict or kind is list:
+            if kind is str:
+                if check_surrogates:
+                    _assert_no_surrogates(item)
+                trimmed = item.strip(TRIM_CHARACTERS)
+                # Write only what changed: most strings need no trimming.
+                if trimmed is not item or not item:
+                    # Replacing a value keeps the dict's size, so iterating on is safe.
+                    container[key] = trimmed or None
+            elif kind is dict or kind is list:
                 pending.append((item, depth + 1))
-            elif kind is str or kind is int:
-                # Replacing a value keeps the dict's size, so iterating on is safe.
+            elif kind is int and not _INT64_MIN <= item <= _INT64_MAX:
                 container[key] = _clean_scalar(item, check_surrogates)
     return value
 
