@@ -316,6 +316,7 @@ def _fixed_cases() -> list[dict[str, Any]]:
         _case(nested_too_deep.encode()),
         _case(b'{"race_id": 1e0, "start_number": 12.0, "unique_id": 5}'),
         _case(b'{"race_id": 100000000000000000000, "start_number": 1e400}'),
+        _case(b'{"race_id": 1' + b"0" * 5000 + b', "start_number": -' + b"9" * 5000 + b"}"),
         _case(b"{}", query="race_id=1&first_name=%20Q%20&gender=male&unique_id[]=x"),
         _case(seed_body, query="first_name=Query&chip_code=0000009"),
         _case(

@@ -152,6 +152,14 @@ def test_big_integers_become_floats_as_in_php() -> None:
     assert type(data["a"]) is int and type(data["c"]) is float
 
 
+def test_integers_beyond_pythons_digit_limit_are_floats() -> None:
+    # Python refuses int("1" * 5000); PHP's json_decode reads it as a float (INF).
+    data = parse_request_data(
+        b'{"a": 1' + b"0" * 5000 + b', "b": -' + b"9" * 5000 + b"}", None, b""
+    )
+    assert data == {"a": float("inf"), "b": float("-inf")}
+
+
 def test_nesting_limit_is_phps() -> None:
     # json_decode(depth 512) accepts 511 nested arrays/objects, refuses 512.
     assert parse_request_data(b"[" * 511 + b"]" * 511, None, b"") != {}

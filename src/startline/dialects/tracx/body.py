@@ -103,9 +103,27 @@ def _parse_json(text: str) -> Any:
     """Parse like PHP's json_decode($body, true), raising _NotJson where PHP fails."""
     try:
         parsed = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        if "digits" not in str(exc):
+            raise _NotJson(str(exc)) from exc
+        # Python refuses to convert integers over 4300 digits; PHP reads them as floats.
+        parsed = _parse_json_with_long_integers(text)
+    except RecursionError as exc:
+        raise _NotJson("depth") from exc
+    return _clean(parsed, _SURROGATE_ESCAPE.search(text) is not None)
+
+
+def _php_integer(text: str) -> int | float:
+    if len(text) > 20:
+        return float(text)  # beyond 64 bits anyway: PHP's float, INF when huge
+    return int(text)
+
+
+def _parse_json_with_long_integers(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_php_integer)
     except (ValueError, RecursionError) as exc:
         raise _NotJson(str(exc)) from exc
-    return _clean(parsed, _SURROGATE_ESCAPE.search(text) is not None)
 
 
 def _is_json_type(content_type: str | None) -> bool:
