@@ -29,6 +29,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import pycountry
 import pytest
@@ -337,16 +338,39 @@ def _fixed_cases() -> list[dict[str, Any]]:
     ]
 
 
+def _form_pairs(rng: random.Random) -> str:
+    """A PHP-style form or query string: plain, list (a[]) and map (a[k]) names, encoded."""
+    pairs = []
+    for name, value in _participant(rng).items():
+        if value is None or isinstance(value, bool | dict | list | float):
+            value = rng.choice(EDGE_STRINGS)
+        text = str(value)
+        shape = rng.random()
+        if shape < 0.1:
+            pairs += [f"{quote_plus(name + '[]')}={quote_plus(text)}"] * rng.choice([1, 2])
+        elif shape < 0.15:
+            pairs.append(f"{quote_plus(name + '[k]')}={quote_plus(text)}")
+        elif shape < 0.2:
+            pairs.append(f"{name}[x={quote_plus(text)}")
+        else:
+            pairs.append(f"{quote_plus(name)}={quote_plus(text)}")
+    rng.shuffle(pairs)
+    return "&".join(pairs)
+
+
 def _generated_cases(rng: random.Random, count: int) -> list[dict[str, Any]]:
     cases = []
     for _ in range(count):
         roll = rng.random()
-        if roll < 0.7:
+        if roll < 0.6:
             body = _participant(rng)
             query = ""
-            if rng.random() < 0.1:
-                query = "race_id=2&first_name=Q&team_name=%20T%20&state=after"
+            if rng.random() < 0.15:
+                query = _form_pairs(rng)
             cases.append(_case(_json(body, rng), query=query))
+        elif roll < 0.7:
+            query = _form_pairs(rng) if rng.random() < 0.3 else ""
+            cases.append(_case(_form_pairs(rng).encode(), query=query, form=True))
         else:
             items: list[Any] = [_participant(rng) for _ in range(rng.choice([1, 2, 3, 4]))]
             if rng.random() < 0.2:
