@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -41,7 +41,7 @@ def _load_race(session: Session, race_id: int, *, for_update: bool = False) -> R
     return session.execute(statement).scalar_one_or_none()
 
 
-def _view(race: Race) -> RaceView:
+def _view(race: Race, editions: tuple[EditionView, ...] | None = None) -> RaceView:
     return RaceView(
         id=race.id,
         name=race.name,
@@ -59,7 +59,9 @@ def _view(race: Race) -> RaceView:
         timer_id=race.timer_id,
         created_at=race.created_at,
         last_modified=race.last_modified,
-        editions=tuple(
+        editions=editions
+        if editions is not None
+        else tuple(
             EditionView(
                 id=edition.id,
                 events=tuple(
@@ -151,18 +153,57 @@ def create_race(
             created_at=now,
         )
         _apply_race_fields(row, clean, now)
-        row.editions = [
-            Edition(
-                created_at=now, updated_at=now, events=[_new_event(c, now) for c in clean.events]
-            )
-        ]
+        session.add(row)
         try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
+            session.flush()
         except IntegrityError as exc:  # a concurrent create took the URL string first
+            if "url_key" not in str(exc.orig):
+                raise
             raise e.RaceRejected([e.UrlStringTaken()]) from exc
-        return _view(row)
+        edition = Edition(race_id=row.id, created_at=now, updated_at=now)
+        session.add(edition)
+        session.flush()
+        events = _insert_events(session, edition.id, clean.events, now)
+        return _view(row, editions=(EditionView(id=edition.id, events=events),))
+
+
+def _insert_events(
+    session: Session, edition_id: int, events: list[CleanEvent], now: datetime
+) -> tuple[EventView, ...]:
+    """Insert an edition's events in one statement (no per-object ORM work)."""
+    rows = [
+        {
+            "edition_id": edition_id,
+            "name": ev.name,
+            "start_time": ev.start_time,
+            "end_time": ev.end_time,
+            "event_type": ev.event_type,
+            "distance": ev.distance,
+            "distance_units": ev.distance_units,
+            "age_calc_base_date": ev.age_calc_base_date,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for ev in events
+    ]
+    ids = session.scalars(
+        insert(Event).returning(Event.id, sort_by_parameter_order=True), rows
+    ).all()
+    views = [
+        EventView(
+            id=event_id,
+            edition_id=edition_id,
+            name=ev.name,
+            start_time=ev.start_time,
+            end_time=ev.end_time,
+            event_type=ev.event_type,
+            distance=ev.distance,
+            distance_units=ev.distance_units,
+            age_calc_base_date=ev.age_calc_base_date,
+        )
+        for event_id, ev in zip(ids, events, strict=True)
+    ]
+    return tuple(sorted(views, key=lambda v: (v.start_time, v.id)))
 
 
 def url_string_taken(session: Session, url_string: str) -> bool:
