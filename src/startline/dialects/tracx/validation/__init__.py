@@ -1,0 +1,30 @@
+"""Laravel-faithful validation of Tracx participants: Laravel 10+ rule semantics and messages."""
+
+from startline.dialects.tracx.validation.participants import (
+    BATCH_ATTRIBUTE,
+    ValidationResult,
+    validate_participant,
+    validate_participants,
+)
+from startline.dialects.tracx.validation.php import (
+    filter_validate_int,
+    php_float_string,
+    php_string,
+)
+from startline.dialects.tracx.validation.responses import error_response_body, taken_message
+from startline.dialects.tracx.validation.rules import GENDERS, PARTICIPANT_FIELDS, STATES
+
+__all__ = [
+    "BATCH_ATTRIBUTE",
+    "GENDERS",
+    "PARTICIPANT_FIELDS",
+    "STATES",
+    "ValidationResult",
+    "error_response_body",
+    "filter_validate_int",
+    "php_float_string",
+    "php_string",
+    "taken_message",
+    "validate_participant",
+    "validate_participants",
+]

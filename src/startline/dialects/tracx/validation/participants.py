@@ -1,0 +1,314 @@
+"""Validate Tracx participants, one or a batch, into typed values and Laravel's error bag."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from startline.dialects.tracx.validation.php import (
+    INT64_MAX,
+    INT64_MIN,
+    PHP_TRIM,
+    filter_validate_int,
+    is_php_blank,
+    php_string,
+)
+from startline.dialects.tracx.validation.responses import attribute_name
+from startline.dialects.tracx.validation.rules import (
+    ASCII_ALPHA_DASH,
+    CHIP_LENGTH,
+    COUNTRIES_ANY_CASE,
+    GENDER_SET,
+    MAX_LENGTH,
+    MESSAGES,
+    MISSING,
+    STATE_SET,
+    alpha_dash,
+    chip_size,
+    country,
+    date_format,
+    date_of_birth,
+    gender,
+    integer,
+    max_length,
+    required,
+    state,
+    string,
+)
+
+# The name a batch body is validated under when it is not a non-empty list (ours).
+BATCH_ATTRIBUTE = "participants"
+
+
+@dataclass(slots=True)
+class ValidationResult:
+    """Typed values of the fields present in the input, and Laravel's error bag."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+_Rule = tuple[str, Callable[[Any], bool]]
+
+
+class _Slow:
+    """Returned by a fast check: this value needs the full rule-by-rule path."""
+
+
+_SLOW: Any = _Slow()
+_RaceExists = Callable[[int], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    required: bool
+    rules: tuple[_Rule, ...]
+    # The typed value when the value passes every rule on the common path, else _SLOW (or
+    # MISSING for an absent optional field). A shortcut only: the rules decide the rest.
+    fast: Callable[[Any, _RaceExists], Any]
+    convert: Callable[[Any], Any]
+
+
+def _fast_unique_id(value: Any, race_exists: _RaceExists) -> Any:
+    if (
+        type(value) is str
+        and len(value) <= MAX_LENGTH
+        and ASCII_ALPHA_DASH.fullmatch(value) is not None
+    ):
+        return value
+    return _SLOW
+
+
+def _fast_name(value: Any, race_exists: _RaceExists) -> Any:
+    if (
+        type(value) is str
+        and len(value) <= MAX_LENGTH
+        and "\0" not in value
+        and value.strip(PHP_TRIM)
+    ):
+        return value
+    return _SLOW
+
+
+def _fast_optional_text(value: Any, race_exists: _RaceExists) -> Any:
+    if value is MISSING or value is None:
+        return value
+    return _fast_name(value, race_exists)
+
+
+def _fast_country(value: Any, race_exists: _RaceExists) -> Any:
+    if value is MISSING or value is None:
+        return value
+    if type(value) is str and value in COUNTRIES_ANY_CASE:
+        return value.lower()
+    return _SLOW
+
+
+def _fast_date(value: Any, race_exists: _RaceExists) -> Any:
+    date = date_of_birth(value)
+    return _SLOW if date is None else date
+
+
+def _fast_start_number(value: Any, race_exists: _RaceExists) -> Any:
+    if type(value) is int:
+        return str(value)
+    return _fast_unique_id(value, race_exists)
+
+
+def _fast_chip(value: Any, race_exists: _RaceExists) -> Any:
+    if (
+        type(value) is str
+        and len(value) == CHIP_LENGTH
+        and "\0" not in value
+        and value.strip(PHP_TRIM)
+    ):
+        return value
+    return _SLOW
+
+
+def _fast_gender(value: Any, race_exists: _RaceExists) -> Any:
+    if value is MISSING or value is None or (type(value) is str and value in GENDER_SET):
+        return value
+    return _SLOW
+
+
+def _fast_state(value: Any, race_exists: _RaceExists) -> Any:
+    if value is MISSING or value is None or (type(value) is str and value in STATE_SET):
+        return value
+    return _SLOW
+
+
+def _fast_race_id(value: Any, race_exists: _RaceExists) -> Any:
+    if type(value) is int and INT64_MIN <= value <= INT64_MAX and race_exists(value):
+        return value
+    return _SLOW
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if type(value) is str else value
+
+
+_FIELDS: tuple[_Field, ...] = (
+    _Field(
+        "unique_id",
+        True,
+        (("string", string), ("alpha_dash", alpha_dash), ("max", max_length)),
+        _fast_unique_id,
+        _same,
+    ),
+    _Field("first_name", True, (("string", string), ("max", max_length)), _fast_name, _same),
+    _Field("last_name", True, (("string", string), ("max", max_length)), _fast_name, _same),
+    _Field("country_code", False, (("country", country),), _fast_country, _lower),
+    _Field(
+        "team_name", False, (("string", string), ("max", max_length)), _fast_optional_text, _same
+    ),
+    _Field("date_of_birth", True, (("date_format", date_format),), _fast_date, date_of_birth),
+    _Field(
+        "start_number",
+        True,
+        (("alpha_dash", alpha_dash), ("max", max_length)),
+        _fast_start_number,
+        php_string,
+    ),
+    _Field("chip_code", True, (("string", string), ("size", chip_size)), _fast_chip, _same),
+    _Field("gender", False, (("in", gender),), _fast_gender, _same),
+    _Field("state", False, (("in", state),), _fast_state, _same),
+    _Field("race_id", True, (("integer", integer),), _fast_race_id, filter_validate_int),
+)
+
+
+def _field_messages(
+    spec: _Field,
+    value: Any,
+    attribute: str,
+    race_exists: Callable[[int], bool],
+    duplicate: bool,
+) -> list[str]:
+    """Every failing rule's message for one field, in rule order (Laravel's loop)."""
+    has_nul = type(value) is str and "\0" in value
+    if spec.required:
+        if not required(value):
+            # A failed implicit rule stops the field (Validator::shouldStopValidating).
+            return [MESSAGES["required"].format(attribute)]
+    elif value is MISSING or value is None or (type(value) is str and is_php_blank(value)):
+        # Absent, null (nullable) or blank: Laravel runs none of the field's rules.
+        return [MESSAGES["nul"].format(attribute)] if has_nul else []
+    messages = [
+        MESSAGES[name].format(attribute) for name, passes in spec.rules if not passes(value)
+    ]
+    if spec.name == "race_id" and not messages:
+        race_id = filter_validate_int(value)
+        if race_id is not None and not race_exists(race_id):
+            messages.append(MESSAGES["exists"].format(attribute))
+    if duplicate:
+        messages.append(MESSAGES["distinct"].format(attribute))
+    if has_nul:
+        messages.append(MESSAGES["nul"].format(attribute))
+    return messages
+
+
+def _always_slow(value: Any, race_exists: _RaceExists) -> Any:
+    return _SLOW
+
+
+# (name, fast check, field) triples: the hot loop avoids attribute look-ups.
+_TABLE = tuple((spec.name, spec.fast, spec) for spec in _FIELDS)
+# For a batch item repeating an earlier unique_id: that field takes the full path.
+_TABLE_DUPLICATE = tuple(
+    (name, _always_slow if name == "unique_id" else fast, spec) for name, fast, spec in _TABLE
+)
+
+
+def _validate_into(
+    data: Any,
+    key_prefix: str,
+    race_exists: _RaceExists,
+    errors: dict[str, list[str]],
+    duplicate: bool = False,
+) -> dict[str, Any]:
+    """Validate one participant, adding its errors to `errors`; return its typed values."""
+    if type(data) is not dict:
+        data = {}
+    get = data.get
+    values: dict[str, Any] = {}
+    for name, fast, spec in _TABLE_DUPLICATE if duplicate else _TABLE:
+        value = get(name, MISSING)
+        typed = fast(value, race_exists)
+        if typed is not _SLOW:
+            if typed is not MISSING:
+                values[name] = typed
+            continue
+        key = key_prefix + name
+        messages = _field_messages(
+            spec, value, attribute_name(key), race_exists, duplicate and name == "unique_id"
+        )
+        if messages:
+            errors[key] = messages
+        elif value is not MISSING:
+            blank = value is None or (type(value) is str and is_php_blank(value))
+            values[name] = None if blank else spec.convert(value)
+    return values
+
+
+def validate_participant(
+    data: Any, *, key_prefix: str = "", race_exists: Callable[[int], bool]
+) -> ValidationResult:
+    """Validate one participant as Laravel would, with Tracx's rules.
+
+    key_prefix is "" for the single endpoint and f"{index}." for batch items: error keys are
+    key_prefix + field and the message attribute is that key with "_" -> " ". race_exists is
+    called only once race_id passed required and integer. A non-dict `data` validates as an
+    empty dict. `values` holds the fields present in the input that passed, typed:
+    date_of_birth a date, race_id an int, start_number a str, country_code lower-case.
+    """
+    errors: dict[str, list[str]] = {}
+    values = _validate_into(data, key_prefix, race_exists, errors)
+    return ValidationResult(values=values, errors=errors)
+
+
+def _duplicate_indexes(items: list[Any]) -> set[int]:
+    """Items whose unique_id an earlier item already sent (the later one is the error, ours)."""
+    seen: set[str] = set()
+    duplicates: set[int] = set()
+    for index, item in enumerate(items):
+        if type(item) is not dict:
+            continue
+        unique_id = item.get("unique_id")
+        if type(unique_id) is not str or is_php_blank(unique_id):
+            continue
+        if unique_id in seen:
+            duplicates.add(index)
+        else:
+            seen.add(unique_id)
+    return duplicates
+
+
+def validate_participants(
+    items: Any, *, race_exists: Callable[[int], bool]
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Validate a batch: each item with key prefix f"{i}.", errors item by item.
+
+    The body as a whole is validated like a Laravel `required|list` field named
+    BATCH_ATTRIBUTE: an empty list, an empty dict or nothing gives "The participants field is
+    required.", any other non-list "The participants field must be a list." A unique_id sent
+    again by a later item is Laravel's `distinct` error on that later item.
+    """
+    errors: dict[str, list[str]] = {}
+    if type(items) is not list or not items:
+        if items is None or items == [] or items == {}:
+            errors[BATCH_ATTRIBUTE] = [MESSAGES["required"].format(BATCH_ATTRIBUTE)]
+        else:
+            errors[BATCH_ATTRIBUTE] = [f"The {BATCH_ATTRIBUTE} field must be a list."]
+        return [], errors
+    duplicates = _duplicate_indexes(items)
+    values = [
+        _validate_into(item, f"{index}.", race_exists, errors, index in duplicates)
+        for index, item in enumerate(items)
+    ]
+    return values, errors
