@@ -121,11 +121,15 @@ def _fmt(value: Any, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _pct(share: float | None) -> float | None:
+    return None if share is None else 100 * share
+
+
 def print_all(rows: list[Row], ratio_rows: list[dict[str, Any]],
               target_rows: list[dict[str, Any]], notes: list[str]) -> None:
     header = (f"{'db':<10} {'scenario':<32} {'w':>1} {'conn':>4} {'status':<13} "
               f"{'req/s':>8} {'rows/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-              f"{'RSS MB':>7}")
+              f"{'RSS MB':>7} {'cpu ms/req':>10} {'cpu %':>5}")
     print("\nResults")
     print(header)
     print("-" * len(header))
@@ -134,7 +138,9 @@ def print_all(rows: list[Row], ratio_rows: list[dict[str, Any]],
               f"{row.get('connections', '-')!s:>4} {row['status']:<13} "
               f"{_fmt(row.get('rps'), '8.0f'):>8} {_fmt(row.get('rows_per_s'), '8.0f'):>8} "
               f"{_fmt(row.get('p50_ms'), '8.2f'):>8} {_fmt(row.get('p99_ms'), '8.2f'):>8} "
-              f"{_fmt(row.get('errors'), 'd'):>6} {_fmt(row.get('rss_mb'), '7.0f'):>7}")
+              f"{_fmt(row.get('errors'), 'd'):>6} {_fmt(row.get('rss_mb'), '7.0f'):>7} "
+              f"{_fmt(row.get('server_cpu_ms_per_req'), '10.2f'):>10} "
+              f"{_fmt(_pct(row.get('server_cpu_share')), '5.0f'):>5}")
     for row in rows:
         if row["status"] != "ok" and row.get("detail"):
             print(f"  {row['db']} / {row['scenario']}: {row['status']}: {row['detail'][:200]}")

@@ -44,6 +44,8 @@ class Server:
         self._peak_rss = 0
         self._sampling = False
         self._sampler: threading.Thread | None = None
+        self._cpu_start = 0.0
+        self.cpu_used = 0.0  # server CPU seconds during the last sampled scenario
 
     @property
     def base_url(self) -> str:
@@ -107,9 +109,21 @@ class Server:
                 continue
         return total
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server processes have used so far."""
+        total = 0.0
+        for proc in self.processes():
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
     # Peak RSS while a scenario runs: sampled from a thread every 50 ms.
     def start_sampling(self) -> None:
         self._peak_rss = self.rss_bytes()
+        self._cpu_start = self.cpu_seconds()
         self._sampling = True
 
         def sample() -> None:
@@ -125,6 +139,7 @@ class Server:
         if self._sampler is not None:
             self._sampler.join()
         self._peak_rss = max(self._peak_rss, self.rss_bytes())
+        self.cpu_used = self.cpu_seconds() - self._cpu_start
         return self._peak_rss
 
     def stop(self) -> None:

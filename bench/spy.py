@@ -24,7 +24,7 @@ def start(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes] | N
         return None
     return subprocess.Popen(  # sampling only threads that hold the GIL: where the CPU goes
         [tool, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds))),
-         "--rate", "250", "--gil", "--format", "raw", "--output", str(output)],
+         "--rate", "250", "--gil", "--nonblocking", "--format", "raw", "--output", str(output)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
