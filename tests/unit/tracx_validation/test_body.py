@@ -60,6 +60,13 @@ def test_form_decoding_follows_php() -> None:
     assert parse_php_form("a=1&a=2") == {"a": "2"}
     assert parse_php_form("a=1&a[b]=2") == {"a": {"b": "2"}}
     assert parse_php_form("[x]=1&=2") == {}
+    assert parse_php_form("%20a%00b=1") == {"a": "1"}
+
+
+def test_form_reads_phps_first_1000_pairs() -> None:
+    form = "&".join(f"k{index}=v" for index in range(1001))
+    assert len(parse_php_form(form)) == 1000
+    assert "k1000" not in parse_php_form(form)
 
 
 def test_form_values_are_trimmed_and_empty_becomes_null() -> None:

@@ -18,6 +18,8 @@ TRIM_CHARACTERS = " \t\n\v\f\r\ufeff\u200b\u200e"
 # PHP's json_decode() default depth 512 in Laravel's Request::json() counts the innermost
 # value as a level: at most 511 nested arrays/objects decode (checked against PHP 8.2).
 _JSON_MAX_NESTING = 511
+# PHP's max_input_vars: a form's pairs after these are dropped.
+_FORM_MAX_VARS = 1000
 # PHP's max_input_nesting_level for form keys such as a[b][c].
 _FORM_MAX_NESTING = 64
 _INT64_MIN = -(2**63)
@@ -153,7 +155,8 @@ def _is_php_int_key(key: str) -> bool:
 
 def _register(target: dict[str, Any], name: str, value: str) -> None:
     """php_register_variable_ex(): store one name=value, PHP bracket keys included."""
-    name = name.lstrip(" ")
+    # PHP reads the name as a C string (up to a NUL byte), without its leading spaces.
+    name = name.partition("\0")[0].lstrip(" ")
     bracket = name.find("[")
     base = name if bracket < 0 else name[:bracket]
     base = base.replace(" ", "_").replace(".", "_")
@@ -205,11 +208,13 @@ def _listify(value: Any) -> Any:
 
 
 def parse_php_form(text: str) -> dict[str, Any]:
-    """parse_str(): "&"-separated pairs, urldecoded, PHP bracket keys; later names win."""
+    """parse_str(): "&"-separated pairs, urldecoded, PHP bracket keys; later names win.
+
+    Like PHP (max_input_vars = 1000), pairs after the first 1000 are ignored.
+    """
     result: dict[str, Any] = {}
-    for pair in text.split("&"):
-        if not pair:
-            continue
+    pairs = [pair for pair in text.split("&") if pair]
+    for pair in pairs[:_FORM_MAX_VARS]:
         name, _, value = pair.partition("=")
         _register(result, _decode_component(name), _decode_component(value))
     return {key: _listify(item) for key, item in result.items()}
