@@ -329,6 +329,13 @@ def _fixed_cases() -> list[dict[str, Any]]:
         _case(b"unique_id=a+b&first_name[]=x&first_name[]=y&race_id=%2B1&team_name=%00", form=True),
         _case(b"last_name[a][b]=1&chip_code=%E2%80%8B0000001%C2%A0&race_id=+1", form=True),
         _case(b"race+id=1&first.name=x&chip_code[=1&gender=male&gender=x", form=True),
+        _case(
+            (
+                "&".join(f"k{index}=v" for index in range(995)) + "&unique_id=a&first_name=b"
+                "&last_name=c&date_of_birth=2001-01-01&start_number=1&chip_code=0000001&race_id=1"
+            ).encode(),
+            form=True,
+        ),
         _case(json.dumps([VALID, VALID]).encode(), batch=True),
         _case(json.dumps([VALID, 5, "x", None, [], [1], {}]).encode(), batch=True),
         _case(
