@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from startline.db.engine import Database
-from startline.domain.accounts.service import create_timer, create_user
+from startline.domain.accounts.models import User
+from startline.domain.accounts.service import create_timer
 from startline.domain.participants.service import ParticipantChange
 from startline.domain.races.models import Edition, Event, Race
 
@@ -68,8 +69,10 @@ def add_event(
 
 def build_world(db: Database) -> World:
     with db.transaction() as s:
-        owner = create_user(s, email="owner@example.com", password="pw-owner")
-        create_user(s, email="admin@example.com", password="pw-admin", is_admin=True)
+        # Users made directly: argon2 hashing in create_user would dominate every test.
+        owner = User(email="owner@example.com", password_hash="-")
+        s.add_all([owner, User(email="admin@example.com", password_hash="-", is_admin=True)])
+        s.flush()
         timer = create_timer(s, name="Chrono Ltd")
         race_a = add_race(s, name="City Run", owner_id=owner.id, timer_id=timer.id)
         race_b = add_race(s, name="Lake Trail", owner_id=owner.id, timer_id=None)
