@@ -55,6 +55,11 @@ CASES = [
     ("start missing", race_doc(events=[_event(start="")]), 219),
     ("start format", race_doc(events=[_event(start="06/07/2030 08:00")]), 220),
     ("start not a date", race_doc(events=[_event(start=f"{NEXT_YEAR}-02-30 08:00")]), 220),
+    (
+        "far year",
+        race_doc(timezone="Pacific/Kiritimati", events=[_event(start="0001-01-01 00:00")]),
+        220,
+    ),
     ("DST gap", race_doc(events=[_event(start=f"{NEXT_YEAR}-03-14 02:30:00")]), None),
     ("end before start", race_doc(events=[_event(end_time=f"{NEXT_YEAR}-06-07 07:00")]), 295),
     ("end format", race_doc(events=[_event(end_time="soon")]), 295),

@@ -112,6 +112,7 @@ def test_races_paging_and_filters(rsu):
     [
         ({"start_date": "soon"}, 9),
         ({"end_date": "2020-13-01"}, 9),
+        ({"end_date": "9999-12-31"}, 9),
         ({"page": "0"}, 3),
         ({"results_per_page": "-1"}, 3),
         ({"page": "x"}, 3),

@@ -17,6 +17,7 @@ from startline.domain.races import errors as e
 from startline.domain.races.inputs import EventInput, RaceInput
 
 MAX_ID = 2_147_483_647
+MIN_YEAR, MAX_YEAR = 1900, 2999
 # A text field given as an object or list: a string every text rule refuses.
 UNREADABLE = "\x00"
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$")
@@ -108,9 +109,11 @@ def local_datetime(value: Any, problem: type[e.RaceProblem]) -> datetime | None 
     if match is None:
         return problem()
     try:
-        return datetime(*(int(part) for part in match.groups(default="0")))
+        moment = datetime(*(int(part) for part in match.groups(default="0")))
     except ValueError:
         return problem()
+    # Far-off years cannot be converted between zones (and are never a real race).
+    return moment if MIN_YEAR <= moment.year <= MAX_YEAR else problem()
 
 
 def calendar_date(value: Any) -> date | None | e.RaceProblem:

@@ -20,7 +20,14 @@ from startline.dialects.runsignup.auth import (
     logout,
 )
 from startline.dialects.runsignup.codec import DocumentError, read_json, read_xml
-from startline.dialects.runsignup.document import RaceDocument, flag, identifier, race_input
+from startline.dialects.runsignup.document import (
+    MAX_YEAR,
+    MIN_YEAR,
+    RaceDocument,
+    flag,
+    identifier,
+    race_input,
+)
 from startline.dialects.runsignup.errors import CREATE_FAILED, EDIT_FAILED, ApiError, rejected
 from startline.dialects.runsignup.params import read_params
 from startline.dialects.runsignup.render import race_object
@@ -303,9 +310,11 @@ def _date_param(call: Call, name: str) -> date | None:
         return None
     for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
-            return datetime.strptime(raw, pattern).date()
+            parsed = datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
+        if MIN_YEAR <= parsed.year <= MAX_YEAR:
+            return parsed
     raise ApiError(9)
 
 

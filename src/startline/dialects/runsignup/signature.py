@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from startline.db.base import utcnow
@@ -87,4 +88,9 @@ def _claim_nonce(
         set_={"used_at": now},
         where=table.c.used_at < now - timedelta(seconds=window_seconds),
     ).returning(table.c.nonce)
-    return session.execute(statement).first() is not None
+    claimed = session.execute(statement).first() is not None
+    # Keep the store small: nonces outside the window can never be replayed anyway.
+    session.execute(
+        delete(UsedNonce).where(UsedNonce.used_at < now - timedelta(seconds=window_seconds))
+    )
+    return claimed

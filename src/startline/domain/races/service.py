@@ -244,10 +244,30 @@ def _in_document_order(problems: list[e.RaceProblem]) -> list[e.RaceProblem]:
     """Race-field problems, then per-event problems by event, then whole-race rules."""
     race_level = [p for p in problems if p.event_index is None and not _is_rule(p)]
     per_event = sorted(
-        (p for p in problems if p.event_index is not None), key=lambda p: p.event_index or 0
+        (p for p in problems if p.event_index is not None),
+        key=lambda p: (p.event_index or 0, _EVENT_FIELD_RANK.get(type(p), 0)),
     )
     rules = [p for p in problems if p.event_index is None and _is_rule(p)]
     return race_level + per_event + rules
+
+
+# Order of an event's fields in the document, for ordering its problems.
+_EVENT_FIELD_RANK = {
+    kind: rank
+    for rank, kind in enumerate(
+        [
+            e.EventIdInvalid,
+            e.EventNameInvalid,
+            e.StartTimeRequired,
+            e.StartTimeInvalid,
+            e.EndTimeInvalid,
+            e.EventTypeRequired,
+            e.EventTypeInvalid,
+            e.DistanceInvalid,
+            e.AgeBaseDateInvalid,
+        ]
+    )
+}
 
 
 def _is_rule(problem: e.RaceProblem) -> bool:
