@@ -176,3 +176,27 @@ def test_replayed_signature_is_292(rsu):
     assert first.json()["race"]["race_id"] == 1
     again = rsu.post_race(race_doc("Another"), query={"protected_api_signature": signature})
     assert error_of(again) == (292, [])
+
+
+def test_replay_is_refused_by_another_server_process(rsu, settings):
+    """Two app instances (as two processes would) share only the database."""
+    from fastapi.testclient import TestClient
+
+    from startline.app import create_app
+    from startline.db.engine import Database
+
+    second_db = Database(settings.resolved_database_url)
+    try:
+        with TestClient(create_app(settings, database=second_db)) as second:
+            signature = rsu.signature()
+            first = rsu.post_race(race_doc(), query={"protected_api_signature": signature})
+            assert first.json()["race"]["race_id"] == 1
+            params = {**rsu.auth_query(), "format": "json", "protected_api_signature": signature}
+            files = {
+                "request_format": (None, "json"),
+                "request": (None, __import__("json").dumps(race_doc("Other"))),
+            }
+            replay = second.post("/rest/race", params=params, files=files)
+            assert error_of(replay) == (292, [])
+    finally:
+        second_db.dispose()
