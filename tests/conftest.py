@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,24 +47,32 @@ def _worker_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+@contextmanager
+def scratch_pg_database(suffix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database named after STARTLINE_TEST_PG_URL, dropped afterwards."""
+    base = make_url(os.environ.get("STARTLINE_TEST_PG_URL", DEFAULT_PG_URL))
+    name = f"{base.database}_{suffix}_{_worker_suffix()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_url(database_kind: str) -> Iterator[str | None]:
     """A PostgreSQL database of this test process, created and migrated once."""
     if database_kind != "postgresql":
         yield None
         return
-    base = make_url(os.environ.get("STARTLINE_TEST_PG_URL", DEFAULT_PG_URL))
-    name = f"{base.database}_{_worker_suffix()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_pg_database("suite") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

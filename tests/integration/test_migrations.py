@@ -1,20 +1,17 @@
 """Migrations create the schema from empty on the database under test, agree with the
 models, and the server refuses (PostgreSQL) or applies (SQLite) a pending upgrade."""
 
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
 from startline.app import SchemaOutOfDate, prepare_schema
 from startline.db.base import Base
 from startline.db.engine import Database
 from startline.db.migrate import head_revision, is_up_to_date, upgrade
 from startline.settings import Settings
-from tests.conftest import DEFAULT_PG_URL
+from tests.conftest import scratch_pg_database
 
 
 @pytest.fixture
@@ -22,16 +19,8 @@ def empty_database_url(database_kind, tmp_path):
     if database_kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    base = make_url(os.environ.get("STARTLINE_TEST_PG_URL", DEFAULT_PG_URL))
-    name = f"{base.database}_empty_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_pg_database("empty") as url:
+        yield url
 
 
 def test_upgrade_from_empty_creates_every_table(empty_database_url):
