@@ -15,6 +15,14 @@ from startline.domain.accounts.models import ConnectToken, ConnectTokenRace
 from startline.domain.accounts.service import SCOPE_ALL, SCOPE_RACES, SCOPE_TIMER
 from startline.domain.races.models import Edition, Event, Race
 
+# Ids are 32-bit integer columns: PostgreSQL refuses to compare a larger bound value with
+# them ("integer out of range"), so an id beyond the range is simply one that does not exist.
+MAX_ID = 2**31 - 1
+
+
+def is_storable_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
 
 @dataclass(frozen=True)
 class RaceScope:
@@ -71,6 +79,8 @@ def editions_in_scope(session: Session, scope: RaceScope) -> list[EditionInScope
 
 
 def events_in_scope(session: Session, scope: RaceScope, *, edition_id: int) -> list[Event]:
+    if not is_storable_id(edition_id):
+        return []
     return list(
         session.execute(
             select(Event)
@@ -83,6 +93,8 @@ def events_in_scope(session: Session, scope: RaceScope, *, edition_id: int) -> l
 
 
 def event_ids_in_scope(session: Session, scope: RaceScope, *, edition_id: int) -> set[int]:
+    if not is_storable_id(edition_id):
+        return set()
     return set(
         session.execute(
             select(Event.id)
@@ -94,6 +106,8 @@ def event_ids_in_scope(session: Session, scope: RaceScope, *, edition_id: int) -
 
 
 def is_event_in_scope(session: Session, scope: RaceScope, *, event_id: int) -> bool:
+    if not is_storable_id(event_id):
+        return False
     return (
         session.execute(
             select(Event.id)

@@ -124,3 +124,11 @@ def test_strings_are_trimmed_before_storing(client, world, tokens):
     body = participant(world.event_a1_10k, "r1", first_name="  Kris\t", team_name="   ")
     data = _post(client, tokens.races, body).json()["data"]
     assert data["first_name"] == "Kris" and data["team_name"] is None
+
+
+def test_race_id_beyond_the_column_range_is_invalid_not_an_error(client, world, tokens):
+    for race_id in (2**62, -(2**62), 0):
+        body = {**participant(world.event_a1_10k, "r1"), "race_id": race_id}
+        response = _post(client, tokens.races, body)
+        assert response.status_code == 422, race_id
+        assert response.json()["errors"] == {"race_id": ["The selected race id is invalid."]}

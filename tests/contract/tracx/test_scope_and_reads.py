@@ -51,6 +51,8 @@ def test_races_shape(client, world, tokens):
 def test_scope_races_lists_only_its_races(client, world, tokens):
     assert _races(client, tokens.races, world.edition_b1) == []
     assert _races(client, tokens.races, 999_999) == []
+    assert _races(client, tokens.admin, 2**40) == []  # beyond the id column: none, no error
+    assert _races(client, tokens.admin, -5) == []
 
 
 def test_scope_timer_follows_the_timer_including_new_races(client, db, world, tokens):
@@ -119,3 +121,13 @@ def test_batch_to_out_of_scope_edition_is_invalid_per_item(client, db, world, to
     }
     with db.reading() as s:
         assert participants_of_edition(s, edition_id=world.edition_b1) == []
+
+
+def test_batch_to_an_edition_id_beyond_the_column_range(client, world, tokens):
+    response = client.post(
+        f"/v1/connect/events/{2**40}/participants",
+        json=[participant(world.event_a1_10k)],
+        headers={"Authorization": tokens.admin},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"0.race_id": ["The selected 0.race id is invalid."]}

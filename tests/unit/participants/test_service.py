@@ -95,8 +95,9 @@ def test_chip_of_another_edition_is_free(db, world):
 
 
 def test_unknown_event(db, world):
-    with pytest.raises(UnknownEvent):
-        _one(db, world, change(999_999, "r1"))
+    for event_id in (999_999, 2**40, 0):
+        with pytest.raises(UnknownEvent):
+            _one(db, world, change(event_id, "r1"))
 
 
 def test_batch_counts_created_and_updated(db, world):
@@ -186,8 +187,9 @@ def test_batch_event_of_another_edition_is_unknown(db, world):
 
 
 def test_batch_unknown_edition(db, world):
-    with pytest.raises(EditionNotFound):
-        _batch(db, 999_999, [change(world.event_a1_10k, "r1")])
+    for edition_id in (999_999, 2**40):
+        with pytest.raises(EditionNotFound):
+            _batch(db, edition_id, [change(world.event_a1_10k, "r1")])
 
 
 def test_batch_mixed_optional_fields_keep_or_clear_per_item(db, world):

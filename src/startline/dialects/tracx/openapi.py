@@ -62,15 +62,123 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _json(_MESSAGE, "Missing, malformed, expired or revoked token"),
-    403: _json(_MESSAGE, "The token lacks the endpoint's permission"),
-    429: _json(_MESSAGE, "Too many requests for this token"),
+_TIMESTAMP = {"type": "string", "example": "2025-02-25 09:45:32"}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_SESSION = {
+    "type": "object",
+    "properties": {
+        "data": {
+            "type": "object",
+            "properties": {"token": {"type": "string"}, "expires_at": {"type": "integer"}},
+        }
+    },
 }
-WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERROR_RESPONSES,
-    413: _json(_MESSAGE, "The body is over the size or item limit"),
-    422: _json(_VALIDATION, "Validation failed (Laravel's error body)"),
+
+
+def _items(properties: dict[str, Any]) -> dict[str, Any]:
+    item = {"type": "object", "properties": properties}
+    return {
+        "type": "object",
+        "properties": {
+            "data": {
+                "type": "object",
+                "properties": {"items": {"type": "array", "items": item}},
+            }
+        },
+    }
+
+
+_EVENTS = _items(
+    {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "created_at": _TIMESTAMP,
+        "updated_at": _TIMESTAMP,
+        "date_from": _NULLABLE_STRING,
+        "date_to": _NULLABLE_STRING,
+    }
+)
+_RACES = _items(
+    {
+        "id": {"type": "integer"},
+        "event_id": {"type": "integer"},
+        "name": {"type": "string"},
+        "created_at": _TIMESTAMP,
+        "updated_at": _TIMESTAMP,
+        "start_time": {"type": "string"},
+        "distance": {"type": ["number", "null"]},
+    }
+)
+_PARTICIPANT = {
+    "type": "object",
+    "properties": {
+        "data": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "unique_id": {"type": "string"},
+                "start_number": {"type": "string"},
+                "chip_code": {"type": "string"},
+                "event_id": {"type": "integer"},
+                "race_id": {"type": "integer"},
+                "first_name": {"type": "string"},
+                "last_name": {"type": "string"},
+                "full_name": {"type": "string"},
+                "country_code": _NULLABLE_STRING,
+                "team_name": _NULLABLE_STRING,
+                "date_of_birth": {"type": "string"},
+                "gender": _NULLABLE_STRING,
+                "state": {"type": "string"},
+                "created_at": _TIMESTAMP,
+                "updated_at": _TIMESTAMP,
+            },
+        }
+    },
+}
+_COUNTS = {
+    "type": "object",
+    "properties": {
+        "data": {
+            "type": "object",
+            "properties": {"created": {"type": "integer"}, "updated": {"type": "integer"}},
+        }
+    },
+}
+
+_UNAUTHENTICATED = _json(_MESSAGE, "Missing, malformed, expired or revoked token")
+_FORBIDDEN = _json(_MESSAGE, "The token lacks the endpoint's permission")
+_THROTTLED = _json(_MESSAGE, "Too many requests for this token")
+_INVALID = _json(_VALIDATION, "Validation failed (Laravel's error body)")
+_TOO_LARGE = _json(_MESSAGE, "The body is over the size or item limit")
+
+SESSION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(_SESSION, "A session token and its expiry (unix seconds)"),
+    401: _UNAUTHENTICATED,
+    429: _THROTTLED,
+}
+EVENTS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(_EVENTS, "The events in the token's scope"),
+    401: _UNAUTHENTICATED,
+    403: _FORBIDDEN,
+    429: _THROTTLED,
+}
+RACES_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **EVENTS_RESPONSES,
+    200: _json(_RACES, "The races of the event (empty outside the token's scope)"),
+    422: _INVALID,
+}
+SINGLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(_PARTICIPANT, "The participant as stored"),
+    401: _UNAUTHENTICATED,
+    403: _FORBIDDEN,
+    413: _TOO_LARGE,
+    422: _INVALID,
+    429: _THROTTLED,
+}
+BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **SINGLE_RESPONSES,
+    200: _json(_COUNTS, "How many participants were created and updated"),
+    404: _json(_MESSAGE, "The event id is not a number"),
 }
 
 

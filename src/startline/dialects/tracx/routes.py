@@ -16,9 +16,12 @@ from startline.dialects.tracx.auth import SessionTokens
 from startline.dialects.tracx.guards import authorize
 from startline.dialects.tracx.openapi import (
     BATCH_BODY,
-    ERROR_RESPONSES,
+    BATCH_RESPONSES,
+    EVENTS_RESPONSES,
+    RACES_RESPONSES,
+    SESSION_RESPONSES,
     SINGLE_BODY,
-    WRITE_RESPONSES,
+    SINGLE_RESPONSES,
 )
 from startline.dialects.tracx.responses import event_resource, race_resource
 from startline.domain.scopes import editions_in_scope, events_in_scope
@@ -56,14 +59,14 @@ def build_router(services: Services) -> APIRouter:
             connect_token_only=connect_token_only,
         )
 
-    @router.post("/session-token", name="tracx_session_token", responses=ERROR_RESPONSES)
+    @router.post("/session-token", name="tracx_session_token", responses=SESSION_RESPONSES)
     async def session_token(authorization: Authorization) -> JSONResponse:
         """Trade a connect token for a session token (a JWT, 1 hour by default)."""
         _, token = await guard(authorization, None, connect_token_only=True)
         jwt_text, expires_at = tokens.issue(token)
         return JSONResponse({"data": {"token": jwt_text, "expires_at": expires_at}})
 
-    @router.get("/events", name="tracx_list_events", responses=ERROR_RESPONSES)
+    @router.get("/events", name="tracx_list_events", responses=EVENTS_RESPONSES)
     async def list_events(authorization: Authorization) -> JSONResponse:
         """The events (startline editions) in the token's scope."""
         credential, _ = await guard(authorization, EVENTS_LIST)
@@ -76,7 +79,7 @@ def build_router(services: Services) -> APIRouter:
 
         return await run_in_threadpool(read)
 
-    @router.get("/races", name="tracx_list_races", responses=WRITE_RESPONSES)
+    @router.get("/races", name="tracx_list_races", responses=RACES_RESPONSES)
     async def list_races(
         authorization: Authorization,
         event_id: Annotated[str | None, Query(description="A Tracx event id")] = None,
@@ -100,7 +103,7 @@ def build_router(services: Services) -> APIRouter:
         "/participant",
         name="tracx_store_participant",
         openapi_extra=SINGLE_BODY,
-        responses=WRITE_RESPONSES,
+        responses=SINGLE_RESPONSES,
     )
     async def store_participant(request: Request, authorization: Authorization) -> JSONResponse:
         """Insert or update one participant, keyed on (event of race_id, unique_id)."""
@@ -119,7 +122,7 @@ def build_router(services: Services) -> APIRouter:
         "/events/{event_id}/participants",
         name="tracx_store_participants",
         openapi_extra=BATCH_BODY,
-        responses=WRITE_RESPONSES,
+        responses=BATCH_RESPONSES,
     )
     async def store_participants(
         event_id: str, request: Request, authorization: Authorization

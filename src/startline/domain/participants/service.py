@@ -37,6 +37,7 @@ from startline.domain.participants.errors import (
 )
 from startline.domain.participants.models import Participant
 from startline.domain.races.models import Edition, Event
+from startline.domain.scopes import is_storable_id
 
 # Optional fields: absent keeps the stored value, None clears it (state: None keeps it).
 OPTIONAL_FIELDS = ("country_code", "team_name", "gender", "state")
@@ -98,9 +99,13 @@ class BatchOutcome:
 
 def upsert_participant(session: Session, *, change: ParticipantChange) -> UpsertOutcome:
     """Insert or update one participant of the edition of `change.event_id`."""
-    edition_id = session.execute(
-        select(Event.edition_id).where(Event.id == change.event_id)
-    ).scalar_one_or_none()
+    edition_id = (
+        session.execute(
+            select(Event.edition_id).where(Event.id == change.event_id)
+        ).scalar_one_or_none()
+        if is_storable_id(change.event_id)
+        else None
+    )
     if edition_id is None:
         raise UnknownEvent([0])
     _lock_edition(session, edition_id)
@@ -202,6 +207,8 @@ def find_participant(session: Session, *, edition_id: int, unique_id: str) -> Pa
 
 def _lock_edition(session: Session, edition_id: int) -> None:
     """Serialize writers of one edition (a no-op clause on SQLite, whose writers queue)."""
+    if not is_storable_id(edition_id):
+        raise EditionNotFound(f"no edition {edition_id}")
     found = session.execute(
         select(Edition.id).where(Edition.id == edition_id).with_for_update(key_share=True)
     ).scalar_one_or_none()
