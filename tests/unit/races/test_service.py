@@ -153,3 +153,52 @@ def test_drafts_only_for_owner_and_list_filters(db, owner):
     later = service.RaceFilter(start_date=date(YEAR, 6, 8))
     assert service.list_races(db, viewer=owner, filters=later) == []
     assert len(service.list_races(db, viewer=owner, page=2, per_page=1)) == 1
+
+
+def test_participant_arriving_after_the_check_still_blocks_the_delete(db, owner, monkeypatch):
+    from startline.domain.participants.models import Participant
+
+    view = service.create_race(
+        db,
+        actor=owner,
+        race=_race(
+            events=[
+                EventInput(name="5K", start_time=datetime(YEAR, 6, 7, 8), event_type="hike"),
+                EventInput(name="10K", start_time=datetime(YEAR, 6, 7, 9), event_type="hike"),
+            ]
+        ),
+    )
+    five, ten = view.editions[0].events
+    with db.transaction() as session:
+        session.add(
+            Participant(
+                edition_id=ten.edition_id,
+                event_id=ten.id,
+                unique_id="u",
+                start_number="1",
+                chip_code="c",
+                first_name="a",
+                last_name="b",
+                date_of_birth=date(1990, 1, 1),
+            )
+        )
+    # Simulate the race: the pre-check sees no participants, the database still refuses.
+    monkeypatch.setattr(service, "_check_edition_edit", lambda *a, **k: None)
+    with pytest.raises(e.RaceRejected) as caught:
+        service.edit_race(
+            db,
+            actor=owner,
+            race_id=view.id,
+            race=_race(
+                events=[
+                    EventInput(
+                        event_id=five.id,
+                        name="5K",
+                        start_time=datetime(YEAR, 6, 7, 8),
+                        event_type="hike",
+                    )
+                ]
+            ),
+        )
+    assert [type(p) for p in caught.value.problems] == [e.EventHasParticipants]
+    assert len(service.get_race(db, race_id=view.id).editions[0].events) == 2

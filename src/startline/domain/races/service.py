@@ -381,7 +381,10 @@ def edit_race(
         else:
             assert edition is not None
             _apply_edition_edit(edition, clean, preserve_missing_events, now)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # a participant arrived after the check: keep the event
+            raise e.RaceRejected([e.EventHasParticipants()]) from exc
         session.expire_all()
         fresh = _load_race(session, race_id)
         assert fresh is not None
