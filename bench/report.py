@@ -47,6 +47,11 @@ def ratios(rows: list[Row]) -> list[dict[str, Any]]:
             add(db, f"batch {mode} / raw executemany {mode} (rows/s)",
                 _ratio(_starts(rows, db, f"batch {_n(rows)} {mode}"),
                        _starts(rows, db, f"raw executemany {_n(rows)} {mode}"), "rows_per_s"))
+        # Noise-robust twin of the req/s ratios: the baseline's server CPU per request over the
+        # scenario's, i.e. the req/s ratio if the server's CPU were the only limit.
+        for name in ("single insert c64", "single update c64"):
+            add(db, f"{name} / baseline c64 (by server CPU per request)",
+                _inverse(_ratio(_find(rows, db, name), echo64, "server_cpu_ms_per_req")))
         add(db, "race POST c8 / baseline c8 (req/s)",
             _ratio(_find(rows, db, "race POST 20 events c8"), echo8, "rps"))
         add(db, "GET race XML c8 / baseline c8 (req/s)",
@@ -56,6 +61,9 @@ def ratios(rows: list[Row]) -> list[dict[str, Any]]:
         add(db, "single insert c64, log=info / log=warning (req/s)",
             _ratio(_find(rows, db, "single insert c64 log=info"),
                    _find(rows, db, "single insert c64"), "rps"))
+        add(db, "single insert c64, log=info / log=warning (by server CPU per request)",
+            _inverse(_ratio(_find(rows, db, "single insert c64 log=info"),
+                            _find(rows, db, "single insert c64"), "server_cpu_ms_per_req")))
         if _find(rows, db, "baseline echo c64 2w"):
             add(db, "baseline c64, 2 workers / 1 worker (req/s)",
                 _ratio(_find(rows, db, "baseline echo c64 2w"), echo64, "rps"))
@@ -64,6 +72,10 @@ def ratios(rows: list[Row]) -> list[dict[str, Any]]:
                     _ratio(_find(rows, db, f"single {mode} c64 2w"),
                            _find(rows, db, f"single {mode} c64"), "rps"))
     return out
+
+
+def _inverse(value: float | None) -> float | None:
+    return None if not value else 1 / value
 
 
 def _n(rows: list[Row]) -> str:

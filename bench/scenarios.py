@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -234,7 +235,7 @@ def run_batch(ctx: Context, server: Server) -> None:
         finally:
             rss = server.stop_sampling()
         if recorder is not None and recorder[1] is not None:
-            recorder[1].terminate()  # py-spy writes its output on SIGTERM/SIGINT too
+            recorder[1].send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
             recorder[1].wait(timeout=60)
             if recorder[0].exists():
                 summary = recorder[0].with_suffix(".txt")
