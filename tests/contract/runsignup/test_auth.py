@@ -200,3 +200,15 @@ def test_replay_is_refused_by_another_server_process(rsu, settings):
             assert error_of(replay) == (292, [])
     finally:
         second_db.dispose()
+
+
+def test_failure_to_issue_temporary_credentials_is_151(rsu, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from startline.domain.accounts import service as accounts_service
+
+    def failing(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr(accounts_service, "create_temporary_credentials", failing)
+    assert error_of(_login(rsu)) == (151, [])

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from startline.dialects.runsignup.codec import DocumentError, read_xml, write_json, write_xml
 from startline.dialects.runsignup.document import flag, identifier, local_datetime
@@ -112,3 +114,28 @@ def test_output_formats():
         distance(None, None),
         distance(0.5, "K"),
     ] == ["8K", "26.2 Miles", "1 Mile", None, "0.5K"]
+
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+    max_size=40,
+).map(str.strip)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=_TEXT,
+    events=st.lists(
+        st.fixed_dictionaries({"name": _TEXT, "event_id": st.integers(1, 10**6)}),
+        min_size=2,
+        max_size=5,
+    ),
+)
+def test_xml_written_is_xml_read(name, events):
+    """Whatever the writer emits, the reader gives back (empty text reads as not set)."""
+    written = write_xml({"race": {"name": name, "events": events}}).decode()
+    read = read_xml(written)
+    assert read["name"] == (name or None)
+    assert read["events"] == [
+        {"name": ev["name"] or None, "event_id": str(ev["event_id"])} for ev in events
+    ]

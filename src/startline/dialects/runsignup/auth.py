@@ -3,9 +3,11 @@ credentials from login (precedence in that order), and the login lockout."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from startline.dialects.runsignup.errors import ApiError
@@ -15,6 +17,7 @@ from startline.domain.accounts.secrets import DUMMY_PASSWORD_HASH, password_matc
 from startline.domain.races.inputs import Actor
 from startline.settings import Settings
 
+logger = logging.getLogger("startline.runsignup")
 AUTH_FAILED = 6
 _TOKEN = re.compile(r"^[\x21-\x7e]{1,200}$")
 
@@ -90,7 +93,12 @@ def login(session: Session, *, email: str, password: str, settings: Settings) ->
         accounts.record_login_failure(session, email=email)
         return LoginResult(error=102)
     accounts.clear_login_failures(session, email=email)
-    issued = accounts.create_temporary_credentials(session, user=user)
+    try:
+        with session.begin_nested():
+            issued = accounts.create_temporary_credentials(session, user=user)
+    except SQLAlchemyError:
+        logger.exception("could not create temporary credentials")
+        return LoginResult(error=151)
     return LoginResult(error=None, user=user, tmp_key=issued.key, tmp_secret=issued.secret)
 
 
