@@ -1,12 +1,17 @@
-"""The set-based write of a participant batch: prepared `INSERT ... ON CONFLICT DO UPDATE`
-statements run with the driver's executemany on plain tuples, so 50,000 rows cost one
-statement preparation and no per-row ORM or type-processing work in SQLAlchemy."""
+"""The set-based write of a participant batch at the driver level, with no per-row ORM or
+type-processing work in SQLAlchemy: on SQLite, multi-row `INSERT ... VALUES (...), (...) ON
+CONFLICT DO UPDATE` statements (three times faster than executemany of a one-row statement,
+measured); on PostgreSQL, one `INSERT ... SELECT FROM unnest(<column arrays>) ON CONFLICT DO
+UPDATE` (14 parameters whatever the row count; psycopg's client-side parsing of thousands of
+placeholders cost seconds)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -44,10 +49,32 @@ ALWAYS_SET = (
     "updated_at",
 )
 DEFAULT_STATE = "before"
+# Bound parameters per SQLite statement: 32766 since SQLite 3.32, 999 before.
+_SQLITE_MAX_PARAMS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+_MAX_ROWS = 2000
 
 
-def _marker(session: Session) -> str:
-    return "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+# PostgreSQL element types of the unnest() arrays, in INSERT_COLUMNS order.
+_PG_ARRAY_TYPES = (
+    "integer",
+    "integer",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "date",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "timestamptz",
+)
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def _processor(session: Session, column: str) -> Callable[[Any], Any]:
@@ -57,15 +84,30 @@ def _processor(session: Session, column: str) -> Callable[[Any], Any]:
     return process or (lambda value: value)
 
 
-def upsert_sql(session: Session, updated_fields: Sequence[str]) -> str:
-    mark = _marker(session)
-    columns = ", ".join(INSERT_COLUMNS)
-    marks = ", ".join([mark] * len(INSERT_COLUMNS))
+def _on_conflict(updated_fields: Sequence[str]) -> str:
     sets = ", ".join(f"{name} = excluded.{name}" for name in (*ALWAYS_SET, *updated_fields))
+    return f"ON CONFLICT (edition_id, unique_id) DO UPDATE SET {sets}"
+
+
+def sqlite_upsert_sql(updated_fields: Sequence[str], rows: int) -> str:
+    one_row = "(" + ", ".join("?" * len(INSERT_COLUMNS)) + ")"
     return (
-        f"INSERT INTO {_table.name} ({columns}) VALUES ({marks}) "  # noqa: S608 (fixed names)
-        f"ON CONFLICT (edition_id, unique_id) DO UPDATE SET {sets}"
+        f"INSERT INTO {_table.name} ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608 (fixed names)
+        f"VALUES {', '.join([one_row] * rows)} {_on_conflict(updated_fields)}"
     )
+
+
+def postgres_upsert_sql(updated_fields: Sequence[str]) -> str:
+    arrays = ", ".join(f"%s::{kind}[]" for kind in _PG_ARRAY_TYPES)
+    return (
+        f"INSERT INTO {_table.name} ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608 (fixed names)
+        f"SELECT * FROM unnest({arrays}) {_on_conflict(updated_fields)}"
+    )
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def write_batch(
@@ -75,7 +117,7 @@ def write_batch(
     changes: Sequence[ParticipantChange],
     now: datetime,
 ) -> None:
-    """Upsert every change; one executemany per set of optional fields sent."""
+    """Upsert every change; one statement (SQLite: a few) per set of optional fields sent."""
     stamp = _processor(session, "created_at")(now)
     day: Callable[[date], Any] = _processor(session, "date_of_birth")
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
@@ -101,23 +143,35 @@ def write_batch(
         )
     connection = session.connection()
     for updated_fields, rows in groups.items():
-        connection.exec_driver_sql(upsert_sql(session, updated_fields), rows)
+        if not _is_sqlite(session):
+            columns = tuple(list(column) for column in zip(*rows, strict=True))
+            connection.exec_driver_sql(postgres_upsert_sql(updated_fields), columns)
+            continue
+        size = max(1, min(_MAX_ROWS, _SQLITE_MAX_PARAMS // len(INSERT_COLUMNS)))
+        statements: dict[int, str] = {}
+        for chunk in _chunks(rows, size):
+            sql = statements.get(len(chunk))
+            if sql is None:
+                sql = statements[len(chunk)] = sqlite_upsert_sql(updated_fields, len(chunk))
+            connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
 def park_values(session: Session, participant_ids: Sequence[int]) -> None:
     """Give these rows a unique placeholder bib and chip ("~" + id: never a real value),
     to be overwritten in the same transaction: SQLite checks unique indexes row by row, so a
-    swap written directly would clash half-way."""
+    swap written directly would clash half-way (PostgreSQL needs it too: its unique checks
+    are not deferred)."""
     if not participant_ids:
         return
-    mark = _marker(session)
-    statement = (
-        f"UPDATE {_table.name} SET start_number = {mark}, chip_code = {mark} "  # noqa: S608
-        f"WHERE id = {mark}"
-    )
-    session.connection().exec_driver_sql(
-        statement, [(f"~{pid}", f"~{pid}", pid) for pid in participant_ids]
-    )
+    parked = f"UPDATE {_table.name} SET start_number = '~' || id, chip_code = '~' || id "  # noqa: S608
+    connection = session.connection()
+    if not _is_sqlite(session):
+        connection.exec_driver_sql(parked + "WHERE id = ANY(%s)", (list(participant_ids),))
+        return
+    for chunk in _chunks(participant_ids, _MAX_ROWS):
+        connection.exec_driver_sql(
+            parked + f"WHERE id IN ({', '.join('?' * len(chunk))})", tuple(chunk)
+        )
 
 
 def moving_ids(
