@@ -131,3 +131,38 @@ def test_batch_to_an_edition_id_beyond_the_column_range(client, world, tokens):
     )
     assert response.status_code == 422
     assert response.json()["errors"] == {"0.race_id": ["The selected 0.race id is invalid."]}
+
+
+def test_write_scope_matrix(client, db, world, tokens):
+    """Race B has no timer: only the `all` token may write there; race A is in every scope."""
+    outcomes = {}
+    for name in ("races", "timer", "admin"):
+        token = getattr(tokens, name)
+        for label, edition_id, event_id in (
+            ("a", world.edition_a1, world.event_a1_10k),
+            ("b", world.edition_b1, world.event_b1_5k),
+        ):
+            single = client.post(
+                "/v1/connect/participant",
+                json=participant(event_id, f"{name}-1"),
+                headers={"Authorization": token},
+            )
+            batch = client.post(
+                f"/v1/connect/events/{edition_id}/participants",
+                json=[participant(event_id, f"{name}-2")],
+                headers={"Authorization": token},
+            )
+            outcomes[name, label] = (single.status_code, batch.status_code)
+    assert outcomes == {
+        ("races", "a"): (200, 200),
+        ("races", "b"): (422, 422),
+        ("timer", "a"): (200, 200),
+        ("timer", "b"): (422, 422),
+        ("admin", "a"): (200, 200),
+        ("admin", "b"): (200, 200),
+    }
+    with db.reading() as s:
+        assert {p.unique_id for p in participants_of_edition(s, edition_id=world.edition_b1)} == {
+            "admin-1",
+            "admin-2",
+        }
