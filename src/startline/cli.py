@@ -332,6 +332,26 @@ def tokens_list(as_json: JsonFlag = False) -> None:
     stdout.print(table)
 
 
+@partners_app.command("sign")
+def partners_sign(signing_id: int) -> None:
+    """Print a fresh protected_api_signature for a signing identity (valid 5 minutes, once)."""
+    import secrets
+    import string
+    import time
+
+    from startline.dialects.runsignup.signature import sign
+    from startline.domain.accounts.models import SigningIdentity
+
+    with admin_session() as (session, settings):
+        identity = session.get(SigningIdentity, signing_id)
+        if identity is None or identity.revoked_at is not None:
+            fail(f"no active signing identity {signing_id}")
+        secret = SecretBox(settings.resolved_secret_key()).open(identity.secret_encrypted)
+    alphabet = string.ascii_letters + string.digits
+    nonce = "".join(secrets.choice(alphabet) for _ in range(8))
+    print(sign(signing_id, secret, int(time.time()), nonce))
+
+
 # --- demo ------------------------------------------------------------------------------------
 
 

@@ -173,3 +173,17 @@ def test_postgres_without_secret_key_is_one_line():
         "STARTLINE_SECRET_KEY": "",
     })
     fails_with(result, "STARTLINE_SECRET_KEY")
+
+
+def test_partners_sign_prints_a_valid_signature(cli, app, db):
+    from startline.dialects.runsignup.signature import verify
+
+    partner = ok_json(cli("partners", "create", "P", "--json"))
+    result = cli("partners", "sign", str(partner["signing_id"]))
+    assert result.exit_code == 0, result.output
+    signature = result.stdout.strip()
+    with db.transaction() as session:
+        signer = verify(session, signature, box=app.state.services.box,
+                        window_seconds=300, nonce_window_seconds=900)
+    assert signer.partner_id == partner["partner_id"]
+    fails_with(cli("partners", "sign", "4242"), "no active signing identity")
