@@ -128,3 +128,23 @@ def test_non_numeric_event_id_is_not_found(client, tokens):
     response = _post(client, tokens.races, "abc", [])
     assert response.status_code == 404
     assert response.json() == {"message": "Not Found."}
+
+
+def test_edition_deleted_between_validation_and_write(client, db, world, tokens, monkeypatch):
+    from startline.dialects.tracx import participants as tracx_participants
+    from startline.domain.races.models import Edition
+
+    real = tracx_participants.upsert_participants
+
+    def delete_first(session, *, edition_id, changes):
+        session.delete(session.get(Edition, edition_id))
+        session.flush()
+        return real(session, edition_id=edition_id, changes=changes)
+
+    monkeypatch.setattr(tracx_participants, "upsert_participants", delete_first)
+    items = [participant(world.event_a1_10k, "1"), participant(world.event_a1_10k, "2")]
+    response = _post(client, tokens.races, world.edition_a1, items)
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["0.race_id", "1.race_id"]
+    with db.reading() as s:
+        assert s.get(Edition, world.edition_a1) is not None  # rolled back

@@ -18,7 +18,11 @@ from startline.dialects.tracx.validation import (
     validate_participant,
     validate_participants,
 )
-from startline.domain.participants.errors import ParticipantClash, UnknownEvent
+from startline.domain.participants.errors import (
+    EditionNotFound,
+    ParticipantClash,
+    UnknownEvent,
+)
 from startline.domain.participants.service import (
     OPTIONAL_FIELDS,
     ParticipantChange,
@@ -87,6 +91,9 @@ def store_participants(
         return _unprocessable(clash_errors(exc, batch=True))
     except UnknownEvent as exc:
         return _unprocessable(unknown_event_errors(exc, batch=True))
+    except EditionNotFound:  # deleted since validation: none of its races exists any more
+        gone = UnknownEvent(list(range(len(changes))))
+        return _unprocessable(unknown_event_errors(gone, batch=True))
     return JSONResponse({"data": {"created": outcome.created, "updated": outcome.updated}})
 
 
