@@ -122,10 +122,17 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
         check(db, "GET race XML c1 p50 ms",
               value(_find(rows, db, "GET race XML c1"), "p50_ms"), 5, False)
         if db != "sqlite":
+            # The baseline is the control: if it did not scale either, the machine had no
+            # free core (wrk, the database and neighbours share 2), so the test says nothing.
+            control = _ratio(_find(rows, db, "baseline echo c64 2w"), echo64, "rps")
             for mode in ("insert", "update"):
                 check(db, f"single {mode} c64: 2 workers / 1 worker", _ratio(
                     _find(rows, db, f"single {mode} c64 2w"),
                     _find(rows, db, f"single {mode} c64"), "rps"), 1.0, True)
+                if control is not None and control < 1.1 and out[-1]["met"] is False:
+                    out[-1]["met"] = None
+                    out[-1]["note"] = (f"inconclusive: the baseline scaled {control:.2f}x "
+                                       "with 2 workers (no free core)")
     return out
 
 
@@ -162,7 +169,7 @@ def print_all(rows: list[Row], ratio_rows: list[dict[str, Any]],
     for t in target_rows:
         verdict = {True: "met", False: "NOT MET", None: "n/a"}[t["met"]]
         print(f"  {t['db']:<10} {t['target']:<42} {_fmt(t['value'], '10.3f'):>10} "
-              f"{t['threshold']:<10} {verdict}")
+              f"{t['threshold']:<10} {verdict}" + (f" ({t['note']})" if t.get("note") else ""))
     print("\nRatios (the figures that count: same machine, same run)")
     for r in ratio_rows:
-        print(f"  {r['db']:<10} {r['ratio']:<52} {_fmt(r['value'], '6.3f'):>6}")
+        print(f"  {r['db']:<10} {r['ratio']:<72} {_fmt(r['value'], '6.3f'):>6}")

@@ -63,10 +63,14 @@ def _pg_admin(admin_url: str, sql: str) -> None:
 
 
 def _git_commit() -> str:
+    """The commit measured, "+changes" when the source tree differs from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH_DIR,
-                              capture_output=True, text=True, timeout=10,
-                              check=False).stdout.strip()
+        def git(*args: str) -> str:
+            return subprocess.run(["git", *args], cwd=BENCH_DIR, capture_output=True,
+                                  text=True, timeout=10, check=False).stdout.strip()
+
+        changed = git("status", "--porcelain", "--", "../src")
+        return git("rev-parse", "--short", "HEAD") + ("+changes" if changed else "")
     except OSError:
         return ""
 

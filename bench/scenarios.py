@@ -199,7 +199,7 @@ def run_race_post(ctx: Context, server: Server, connections: int,
                   probe: tuple[str, str]) -> dict[str, Any]:
     requests_file = ctx.work_dir / f"race-posts-c{connections}.txt"
     if probe[0] == "ok":  # enough distinct signed requests for the whole run
-        count = int(ctx.options.duration_s * (150 if connections == 1 else 400))
+        count = int(ctx.options.duration_s * 400)
         write_race_posts(requests_file, ctx.creds, count, RACE_EVENTS, f"{connections}x")
     env = {"BENCH_REQUESTS_FILE": str(requests_file)}
     return wrk_scenario(ctx, server, f"race POST 20 events c{connections}", "race_post.lua",
