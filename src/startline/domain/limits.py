@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,11 @@ from sqlalchemy.orm import Session
 from startline.db.base import utcnow
 from startline.db.upsert import insert_for
 from startline.domain.accounts.models import RateCounter
+
+# No limit uses a window longer than this, so older rows are dead whatever their bucket.
+MAX_WINDOW_SECONDS = 24 * 60 * 60
+PRUNE_EVERY_SECONDS = 60 * 60  # per process: a table-wide prune is rare housekeeping
+_last_prune = {"at": float("-inf")}
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ def count_hit(
         set_={"count": RateCounter.__table__.c.count + 1},
     ).returning(RateCounter.__table__.c.count)
     count = session.execute(statement).scalar_one()
+    if count == 1:  # a new window of this bucket: its older windows are dead
+        _prune(session, bucket=bucket, window_start=window_start, now_ts=now_ts)
     return WindowCount(count=count, retry_after_seconds=window_start + window_seconds - now_ts)
 
 
@@ -51,3 +59,16 @@ def peek_count(
 
 def prune_counters(session: Session, *, older_than_ts: int) -> None:
     session.execute(delete(RateCounter).where(RateCounter.window_start < older_than_ts))
+
+
+def _prune(session: Session, *, bucket: str, window_start: int, now_ts: int) -> None:
+    """Drop the bucket's past windows (index-backed), and once an hour per process every row
+    past the longest window, so buckets that never come back (one-off IPs) go too."""
+    session.execute(
+        delete(RateCounter).where(
+            RateCounter.bucket == bucket, RateCounter.window_start < window_start
+        )
+    )
+    if time.monotonic() - _last_prune["at"] >= PRUNE_EVERY_SECONDS:
+        _last_prune["at"] = time.monotonic()
+        prune_counters(session, older_than_ts=now_ts - MAX_WINDOW_SECONDS)

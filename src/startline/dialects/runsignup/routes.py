@@ -37,6 +37,7 @@ from startline.dialects.runsignup.respond import (
     respond,
     response_format,
 )
+from startline.dialects.runsignup.throttle import Throttled, ip_bucket, key_bucket, throttle
 from startline.domain.races import errors as race_errors
 from startline.domain.races import service as races
 from startline.domain.races.errors import EditionNotOfRace
@@ -79,6 +80,10 @@ async def _serve(request: Request, work: Work, path_race_id: str | None = None) 
             path_race_id=path_race_id,
         )
         reply = await run_in_threadpool(work, services_of(request), call)
+    except Throttled as error:
+        response = error_response(fmt, error)
+        response.headers.update(error.headers)
+        return response
     except ApiError as error:
         return error_response(fmt, error)
     return respond(fmt, reply.json if fmt == "json" else reply.xml)
@@ -101,6 +106,7 @@ def _login(services: Services, call: Call) -> Reply:
     if email is None or password is None:
         raise ApiError(3)
     with services.db.transaction() as session:
+        throttle(session, services.settings, ip_bucket(call.client_ip))
         result = login(session, email=email, password=password, settings=services.settings)
     if result.error is not None:
         raise ApiError(result.error)
@@ -123,6 +129,7 @@ def _logout(services: Services, call: Call) -> Reply:
     key, secret = call.params.get("tmp_key", ""), call.params.get("tmp_secret", "")
     with services.db.transaction() as session:
         logout(session, key=key, secret=secret)
+        throttle(session, services.settings, key_bucket("tmp_key", key))  # undoes the logout
     return Reply(json={"success": "T"}, xml={"response": {"success": "T"}})
 
 
@@ -177,6 +184,8 @@ def _signed_actor(services: Services, call: Call) -> tuple[Actor, int | None]:
     settings = services.settings
     with services.db.transaction() as session:
         user = authenticate(session, credentials, settings)
+        # Before the signature: a throttled request rolls back and leaves its nonce unspent.
+        throttle(session, settings, key_bucket(credentials.kind, credentials.key))
         signer = signature.verify(
             session,
             call.params.get("protected_api_signature"),
@@ -262,12 +271,20 @@ async def race_post_by_id_route(request: Request, race_id: str) -> Response:
 
 def _optional_actor(services: Services, call: Call) -> Actor | None:
     credentials = credentials_from(call.params, call.header_secret)
+    settings = services.settings
+    limited = settings.rate_limit_per_minute > 0
     if credentials is None:
+        if limited:
+            with services.db.transaction() as session:
+                throttle(session, settings, ip_bucket(call.client_ip))
         return None
-    # Temporary credentials record their use, so they need a write transaction.
-    scope = services.db.transaction if credentials.kind == "tmp_key" else services.db.reading
+    # Temporary credentials record their use and a limit counts, so those need a write.
+    writes = credentials.kind == "tmp_key" or limited
+    scope = services.db.transaction if writes else services.db.reading
     with scope() as session:
-        return actor_of(authenticate(session, credentials, services.settings))
+        actor = actor_of(authenticate(session, credentials, settings))
+        throttle(session, settings, key_bucket(credentials.kind, credentials.key))
+        return actor
 
 
 def _params_flag(call: Call, name: str) -> bool:
