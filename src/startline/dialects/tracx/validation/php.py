@@ -67,7 +67,8 @@ def filter_validate_int(value: Any) -> int | None:
     else:
         return None
     text = text.strip(_FILTER_TRIM)
-    if _FILTER_INT.fullmatch(text) is None:
+    # Beyond 20 characters no text is a 64-bit integer; int() of 4300+ digits would raise.
+    if len(text) > 20 or _FILTER_INT.fullmatch(text) is None:
         return None
     number = int(text)
     return number if INT64_MIN <= number <= INT64_MAX else None
