@@ -148,7 +148,7 @@ def print_all(rows: list[Row], ratio_rows: list[dict[str, Any]],
               target_rows: list[dict[str, Any]], notes: list[str]) -> None:
     header = (f"{'db':<10} {'scenario':<32} {'w':>1} {'conn':>4} {'status':<13} "
               f"{'req/s':>8} {'rows/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-              f"{'RSS MB':>7} {'cpu ms/req':>10} {'cpu %':>5}")
+              f"{'RSS MB':>7} {'cpu ms/req':>10} {'cpu %':>5} {'box %':>5}")
     print("\nResults")
     print(header)
     print("-" * len(header))
@@ -159,7 +159,8 @@ def print_all(rows: list[Row], ratio_rows: list[dict[str, Any]],
               f"{_fmt(row.get('p50_ms'), '8.2f'):>8} {_fmt(row.get('p99_ms'), '8.2f'):>8} "
               f"{_fmt(row.get('errors'), 'd'):>6} {_fmt(row.get('rss_mb'), '7.0f'):>7} "
               f"{_fmt(row.get('server_cpu_ms_per_req'), '10.2f'):>10} "
-              f"{_fmt(_pct(row.get('server_cpu_share')), '5.0f'):>5}")
+              f"{_fmt(_pct(row.get('server_cpu_share')), '5.0f'):>5} "
+              f"{_fmt(_pct(row.get('machine_busy')), '5.0f'):>5}")
     for row in rows:
         if row["status"] != "ok" and row.get("detail"):
             print(f"  {row['db']} / {row['scenario']}: {row['status']}: {row['detail'][:200]}")

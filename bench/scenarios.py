@@ -175,7 +175,8 @@ def wrk_scenario(
     cpu_ms = 1000 * server.cpu_used / result.requests if result.requests else None
     return ctx.add({**row, "status": "ok", **values, "rss_mb": rss / 2**20,
                     "server_cpu_ms_per_req": cpu_ms,
-                    "server_cpu_share": server.cpu_used / result.duration_s})
+                    "server_cpu_share": server.cpu_used / result.duration_s,
+                    "machine_busy": server.machine_busy})
 
 
 def run_echo(ctx: Context, server: Server, connections: int, suffix: str = "") -> dict[str, Any]:
@@ -250,7 +251,7 @@ def run_batch(ctx: Context, server: Server) -> None:
             return
         ok = status == 200 and parsed.get("data") == expected
         ctx.add({**row, "status": "ok" if ok else "failed", "seconds": seconds,
-                 "server_cpu_s": server.cpu_used,
+                 "server_cpu_s": server.cpu_used, "machine_busy": server.machine_busy,
                  "rows_per_s": n / seconds, "errors": 0 if ok else 1, "rss_mb": rss / 2**20,
                  **({} if ok else {"detail": f"HTTP {status}: {data[:300]!r}"})})
 

@@ -13,8 +13,16 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import psutil
+
+
+def _busy_share(before: Any, after: Any) -> float:
+    """Share of the machine's CPU time that was not idle between two psutil.cpu_times()."""
+    idle = (after.idle - before.idle) + (getattr(after, "iowait", 0) - getattr(before, "iowait", 0))
+    total = sum(after) - sum(before)
+    return 0.0 if total <= 0 else max(0.0, 1 - idle / total)
 
 
 def free_port() -> int:
@@ -46,6 +54,8 @@ class Server:
         self._sampler: threading.Thread | None = None
         self._cpu_start = 0.0
         self.cpu_used = 0.0  # server CPU seconds during the last sampled scenario
+        self.machine_busy = 0.0  # share of all cores busy (anyone's) during it, 0..1
+        self._machine_start: Any = None
 
     @property
     def base_url(self) -> str:
@@ -124,6 +134,7 @@ class Server:
     def start_sampling(self) -> None:
         self._peak_rss = self.rss_bytes()
         self._cpu_start = self.cpu_seconds()
+        self._machine_start = psutil.cpu_times()
         self._sampling = True
 
         def sample() -> None:
@@ -140,6 +151,7 @@ class Server:
             self._sampler.join()
         self._peak_rss = max(self._peak_rss, self.rss_bytes())
         self.cpu_used = self.cpu_seconds() - self._cpu_start
+        self.machine_busy = _busy_share(self._machine_start, psutil.cpu_times())
         return self._peak_rss
 
     def stop(self) -> None:
