@@ -19,6 +19,7 @@ MAX_ELEMENTS = 20_000
 
 SINGULAR = {"events": "event", "races": "race", "error_details": "error", "editions": "edition"}
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class DocumentError(ValueError):
@@ -29,10 +30,18 @@ class DocumentError(ValueError):
 
 
 def read_json(text: str) -> Any:
+    """The document; like PHP's json_decode, lone surrogate escapes (`"\\ud800"`) are not JSON
+    (they cannot be stored as UTF-8 either)."""
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise DocumentError(f"not JSON: {exc}") from exc
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        try:
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DocumentError("lone surrogate") from exc
+    return document
 
 
 def read_xml(text: str) -> Any:
