@@ -9,9 +9,14 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
+
+import httpx
 
 from tests.hostile import payloads as p
 from tests.hostile.conftest import PASSWORD, World
+from tests.hostile.rawhttp import post_streaming, stall
+from tests.support.server import running_server
 
 SECONDS = 5.0  # a hostile request is answered well within this, or it counts as a hang
 MALFORMED = {11}  # Invalid submission: the document could not be read
@@ -300,3 +305,27 @@ def test_surrogate_pairs_are_still_json(world: World) -> None:
     assert "\\ud83d\\ude00" in str(doc.text)
     response = _post_doc(world, "/rest/race", doc)
     assert response.json()["race"]["name"] == "Race \U0001f600", response.text
+
+
+def test_bodies_over_the_limit_are_413_before_read_whole(world: World, settings, tmp_path) -> None:
+    """A real server: a declared 10 GiB body and an endless chunked stream get 413 with the
+    RunSignup envelope long before they could be sent whole; a stalled body does not hold
+    other requests up."""
+    before = world.snapshot()
+    path = "/rest/race?" + urlencode(world.rsu_query())
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    mib = 1024 * 1024
+    with running_server(settings, tmp_path / "server") as server:
+        stalled = stall(server.base_url, path, headers)
+        try:
+            for total, chunked, most in [(10 * 1024 * mib, False, 1), (256 * mib, True, 32 * mib)]:
+                answer = post_streaming(server.base_url, path, headers, total=total,
+                                        chunked=chunked)
+                assert answer.status == 413, answer.head
+                assert json.loads(answer.body)["error"]["error_code"] == 11
+                assert answer.sent < most, (chunked, answer.sent)
+            races = httpx.get(f"{server.base_url}/rest/races?format=json", timeout=5)
+            assert races.status_code == 200 and "races" in races.json()
+        finally:
+            stalled.close()
+    world.assert_unchanged(before)

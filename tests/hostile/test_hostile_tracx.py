@@ -9,8 +9,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from tests.hostile import payloads as p
 from tests.hostile.conftest import World
+from tests.hostile.rawhttp import post_streaming, stall
+from tests.support.server import running_server
 
 SECONDS = 5.0  # a hostile body is refused well within this, or it counts as a hang
 JSON = "application/json"
@@ -219,3 +223,32 @@ def test_header_injection_is_data_not_headers(world: World) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["data"]["first_name"] == p.HEADER_INJECTION
     assert "set-cookie" not in response.headers and "x-injected" not in response.headers
+
+
+def test_bodies_over_the_limit_are_413_before_read_whole(world: World, settings, tmp_path) -> None:
+    """A real server: a declared 10 GiB body and endless chunked streams get Laravel's 413
+    long before they could be sent whole; a stalled body does not hold other requests up."""
+    before = world.snapshot()
+    headers = {"Authorization": world.token, "Content-Type": JSON}
+    batch = f"/v1/connect/events/{world.race.edition_id}/participants"
+    mib = 1024 * 1024
+    with running_server(settings, tmp_path / "server") as server:
+        stalled = stall(server.base_url, "/v1/connect/participant", headers)
+        try:
+            for path, total, chunked, most in [
+                ("/v1/connect/participant", 10 * 1024 * mib, False, 1),
+                ("/v1/connect/participant", 256 * mib, True, 32 * mib),
+                (batch, 10 * 1024 * mib, False, 1),
+                (batch, 256 * mib, True, 96 * mib),
+            ]:
+                answer = post_streaming(server.base_url, path, headers, total=total,
+                                        chunked=chunked)
+                assert answer.status == 413, answer.head
+                assert json.loads(answer.body) == {"message": "The request body is too large."}
+                assert answer.sent < most, (path, chunked, answer.sent)
+            events = httpx.get(f"{server.base_url}/v1/connect/events", timeout=5,
+                               headers={"Authorization": world.token})
+            assert events.status_code == 200
+        finally:
+            stalled.close()
+    world.assert_unchanged(before)
