@@ -1,0 +1,155 @@
+"""The storm's world and its bookkeeping: an owner with an API key, a partner signing identity,
+an all-races connect token, a race of three events created over the wire, and a log of every
+write with when it was sent and answered, to judge lost updates afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from startline.db.engine import Database
+from startline.dialects.runsignup.signature import sign
+from startline.domain.accounts import service as accounts
+from startline.domain.accounts.secrets import SecretBox
+from tests.conftest import TEST_SECRET_KEY
+from tests.contract.runsignup.conftest import future, race_doc
+from tests.support.seed import connect_token
+
+# STARTLINE_SOAK=1: a long local soak (ten times the clients' operations, five-minute cap).
+SOAK = os.environ.get("STARTLINE_SOAK") == "1"
+OPS_PER_CLIENT = 300 if SOAK else 30
+DEADLINE_SECONDS = 300.0 if SOAK else 20.0
+
+RUNNERS = 16  # pairs (0, 1), (2, 3), ... may swap chips and bibs
+OWNER = "storm-owner@example.com"
+
+
+def chip(index: int) -> str:
+    return f"C{index:06d}"
+
+
+def bib(index: int) -> str:
+    return str(100 + index)
+
+
+def uid(index: int) -> str:
+    return f"runner-{index}"
+
+
+def partner_of(index: int) -> int:
+    return index ^ 1
+
+
+@dataclass
+class World:
+    base_url: str
+    api_key: str
+    api_secret: str
+    signing_id: int
+    signing_secret: str
+    token: str
+    race_id: int = 0
+    edition_id: int = 0
+    event_ids: list[int] = field(default_factory=list)
+
+    def signed_params(self) -> dict[str, str]:
+        """Credentials and a fresh signature (its own nonce) for one race POST."""
+        signature = sign(self.signing_id, self.signing_secret, int(time.time()),
+                         secrets.token_hex(4))
+        return {"format": "json", "api_key": self.api_key, "api_secret": self.api_secret,
+                "protected_api_signature": signature}
+
+    def tracx_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+
+
+def make_world(db: Database, base_url: str) -> World:
+    with db.transaction() as session:
+        accounts.create_user(session, email=OWNER, password="pw", is_admin=True)
+        key = accounts.create_api_key(session, email=OWNER)
+        partner = accounts.create_partner(session, name="Storm", box=SecretBox(TEST_SECRET_KEY))
+    world = World(base_url, key.key, key.secret, partner.signing_id, partner.signing_secret,
+                  connect_token(db, owner_email=OWNER))
+    events = [{"name": f"E{i}", "start_time": future(f"06-07 {8 + i:02d}:00:00"),
+               "event_type": "running_race"} for i in range(3)]
+    doc = race_doc("StormRace", events=events)
+    response = httpx.post(f"{base_url}/rest/race", params=world.signed_params(), timeout=30,
+                          files={"request_format": (None, "json"),
+                                 "request": (None, json.dumps(doc))})
+    assert "race" in response.json(), response.text
+    race = response.json()["race"]
+    world.race_id = race["race_id"]
+    world.event_ids = [event["event_id"] for event in race["events"]]
+    world.edition_id = race["events"][0]["race_event_days_id"]
+    return world
+
+
+def participant(world: World, index: int, *, event: int, chip_of: int, bib_of: int,
+                tag: str) -> dict[str, Any]:
+    return {
+        "unique_id": uid(index), "first_name": tag, "last_name": "Storm",
+        "date_of_birth": "1990-01-01", "start_number": bib(bib_of), "chip_code": chip(chip_of),
+        "gender": "female", "race_id": world.event_ids[event],
+    }
+
+
+@dataclass(frozen=True)
+class Write:
+    """One request that writes: the values it sent per key, its timing and its answer."""
+
+    client: str
+    sent: float
+    answered: float
+    status: int
+    values: dict[str, tuple[Any, ...]]
+
+
+@dataclass
+class Log:
+    writes: list[Write] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, write: Write, body: str) -> None:
+        with self._lock:
+            self.writes.append(write)
+            self.bodies.append(body)
+
+    def read(self, body: str) -> None:
+        with self._lock:
+            self.bodies.append(body)
+
+    def flag(self, problem: str) -> None:
+        with self._lock:
+            self.unexpected.append(problem)
+
+
+def lost_updates(writes: Iterable[Write], final: dict[str, tuple[Any, ...]]) -> list[str]:
+    """Each key's final value must come from an acknowledged write that could have been the
+    last to commit: none acknowledged before another acknowledged write of that key began."""
+    acked: dict[str, list[Write]] = {}
+    for write in writes:
+        for key in write.values:
+            acked.setdefault(key, []).append(write)
+    problems = []
+    for key, candidates in acked.items():
+        value = final.get(key)
+        sources = [w for w in candidates if w.values[key] == value]
+        if not sources:
+            problems.append(f"{key}: final {value} was never acknowledged")
+            continue
+        source = sources[0]
+        later = [w for w in candidates if w is not source and w.sent > source.answered]
+        if later:
+            problems.append(f"{key}: {later[0].client}'s acknowledged {later[0].values[key]} "
+                            f"lost to the earlier {source.client}'s {value}")
+    return problems
