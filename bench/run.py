@@ -7,6 +7,7 @@ bench/results-<timestamp>.json."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -62,17 +63,22 @@ def _pg_admin(admin_url: str, sql: str) -> None:
         connection.execute(sql)  # type: ignore[arg-type]
 
 
-def _git_commit() -> str:
-    """The commit measured, "+changes" when the source tree differs from it."""
+def _git(*args: str) -> str:
     try:
-        def git(*args: str) -> str:
-            return subprocess.run(["git", *args], cwd=BENCH_DIR, capture_output=True,
-                                  text=True, timeout=10, check=False).stdout.strip()
-
-        changed = git("status", "--porcelain", "--", "../src")
-        return git("rev-parse", "--short", "HEAD") + ("+changes" if changed else "")
+        return subprocess.run(["git", *args], cwd=BENCH_DIR, capture_output=True, text=True,
+                              timeout=30, check=False).stdout
     except OSError:
         return ""
+
+
+def _source_state() -> str:
+    """The commit measured, plus a fingerprint of uncommitted changes under src/ (the server
+    imports the working tree, which others may be editing while the bench runs)."""
+    commit = _git("rev-parse", "--short", "HEAD").strip()
+    changes = _git("diff", "HEAD", "--", "../src") + _git("status", "--porcelain", "--", "../src")
+    if not changes.strip():
+        return commit
+    return f"{commit}+changes:{hashlib.sha1(changes.encode()).hexdigest()[:10]}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,13 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     meta: dict[str, Any] = {
         "timestamp": stamp, "mode": "quick" if args.quick else "full",
-        "commit": _git_commit(), "python": platform.python_version(),
+        "source": _source_state(), "python": platform.python_version(),
         "machine": platform.platform(), "cpus": os.cpu_count(), "wrk": wrk,
         "duration_s_per_load_run": options.duration_s, "batch_rows": options.batch_size,
         "seeded_runners_for_updates": options.seeded,
     }
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
+    print(f"measuring {meta['source']} ({meta['mode']} mode)", flush=True)
 
     if args.db in ("sqlite", "all"):
         try:
@@ -113,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(note)
 
     meta["elapsed_s"] = round(time.monotonic() - started, 1)
+    meta["source_at_end"] = _source_state()
+    if meta["source_at_end"] != meta["source"]:
+        notes.append(f"the source tree changed during the run ({meta['source']} -> "
+                     f"{meta['source_at_end']}): servers started later ran newer code")
     ratios = report.ratios(rows)
     targets = report.targets(rows)
     out.write_text(json.dumps({"meta": meta, "results": rows, "ratios": ratios,
