@@ -34,19 +34,134 @@ CREDENTIALS = [
         "schema": {"type": "string"},
     },
 ]
-_RESPONSES = {
-    "200": {
-        "description": "The result, or an error envelope (errors are HTTP 200).",
-        "content": {
-            "application/xml": {"schema": {"type": "object"}},
-            "application/json": {"schema": {"type": "object"}},
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_NULLABLE_ID = {"type": ["integer", "null"]}
+_PROBLEM = {
+    "type": "object",
+    "required": ["error_code", "error_msg"],
+    "properties": {"error_code": {"type": "integer"}, "error_msg": {"type": "string"}},
+}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["error_code", "error_msg"],
+            "properties": {
+                **_PROBLEM["properties"],
+                "error_details": {"type": "array", "items": _PROBLEM},
+            },
+        }
+    },
+}
+_EVENT = {
+    "type": "object",
+    "required": ["event_id", "race_event_days_id", "name", "start_time", "event_type"],
+    "properties": {
+        "event_id": {"type": "integer"},
+        "race_event_days_id": {"type": "integer"},
+        "name": {"type": "string"},
+        "start_time": {"type": "string", "example": "6/7/2014 08:30"},
+        "end_time": _NULLABLE_STRING,
+        "event_type": {"type": "string"},
+        "distance": _NULLABLE_STRING,
+        "age_calc_base_date": _NULLABLE_STRING,
+    },
+}
+_RACE_OBJECT = {
+    "type": "object",
+    "required": ["race_id", "name", "url_string", "is_draft_race", "address"],
+    "properties": {
+        "race_id": {"type": "integer"},
+        "name": {"type": "string"},
+        "url_string": {"type": "string"},
+        "last_date": _NULLABLE_STRING,
+        "last_end_date": _NULLABLE_STRING,
+        "next_date": _NULLABLE_STRING,
+        "next_end_date": _NULLABLE_STRING,
+        "is_draft_race": {"type": "string", "enum": ["T", "F"]},
+        "created": {"type": "string"},
+        "last_modified": {"type": "string"},
+        "url": {"type": "string"},
+        "address": {
+            "type": "object",
+            "properties": {
+                name: _NULLABLE_STRING
+                for name in ("street", "city", "state", "zipcode", "country_code")
+            },
+        },
+        "timezone": _NULLABLE_STRING,
+        "partner_id": _NULLABLE_ID,
+        "timer_id": _NULLABLE_ID,
+        "contact_email": _NULLABLE_STRING,
+        "events": {"type": "array", "items": _EVENT},
+    },
+}
+RACE = {"type": "object", "required": ["race"], "properties": {"race": _RACE_OBJECT}}
+RACES = {
+    "type": "object",
+    "required": ["races"],
+    "properties": {"races": {"type": "array", "items": RACE}},
+}
+LOGIN_RESULT = {
+    "type": "object",
+    "required": ["tmp_key", "tmp_secret", "user"],
+    "properties": {
+        "tmp_key": {"type": "string"},
+        "tmp_secret": {"type": "string"},
+        "user": {
+            "type": "object",
+            "properties": {
+                "user_id": {"type": "integer"},
+                "first_name": _NULLABLE_STRING,
+                "last_name": _NULLABLE_STRING,
+                "email": {"type": "string"},
+            },
         },
     },
-    "413": {"description": "Body over the size limit (error envelope)."},
+}
+LOGOUT_RESULT = {
+    "type": "object",
+    "required": ["success"],
+    "properties": {"success": {"type": "string", "enum": ["T"]}},
 }
 
 
-def _form(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+def _xml_root(*names: str) -> dict[str, Any]:
+    """An XML answer read as `{root tag: content}`: one of the given roots."""
+    return {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "propertyNames": {"enum": list(names)},
+    }
+
+
+def _responses(success: dict[str, Any], *xml_roots: str) -> dict[str, Any]:
+    """HTTP 200 carries the result or the error envelope; 413 the envelope alone."""
+    return {
+        "200": {
+            "description": "The result, or an error envelope (errors are HTTP 200).",
+            "content": {
+                "application/json": {"schema": {"anyOf": [success, ERROR]}},
+                "application/xml": {"schema": _xml_root(*xml_roots, "error")},
+            },
+        },
+        "413": {
+            "description": "Body over the size limit (error 11, before the body is read whole).",
+            "content": {
+                "application/json": {"schema": ERROR},
+                "application/xml": {"schema": _xml_root("error")},
+            },
+        },
+    }
+
+
+def _form(
+    properties: dict[str, Any], required: list[str] | None = None, **documents: Any
+) -> dict[str, Any]:
+    """Form bodies (multipart, urlencoded), plus bare documents by media type."""
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
@@ -55,8 +170,63 @@ def _form(properties: dict[str, Any], required: list[str] | None = None) -> dict
         "content": {
             "multipart/form-data": {"schema": schema},
             "application/x-www-form-urlencoded": {"schema": schema},
+            **{media: {"schema": document} for media, document in documents.items()},
         },
     }
+
+
+_ADDRESS = {
+    "type": "object",
+    "properties": {
+        "street": {"type": "string", "maxLength": 512},
+        "city": {"type": "string", "maxLength": 128},
+        "state": {"type": "string", "example": "NJ"},
+        "country_code": {"type": "string", "example": "US"},
+        "zipcode": {"type": "string", "example": "08057"},
+    },
+}
+_EVENT_IN = {
+    "type": "object",
+    "properties": {
+        "event_id": {"type": ["integer", "string"]},
+        "name": {"type": "string", "maxLength": 128},
+        "start_time": {"type": "string", "example": "2030-06-07 08:30:00"},
+        "end_time": {"type": "string", "example": "2030-06-07 12:00:00"},
+        "event_type": {"type": "string", "example": "running_race"},
+        "distance": {"type": ["number", "string"], "example": 8},
+        "distance_units": {"type": "string", "enum": ["K", "M"]},
+        "age_calc_base_date": {"type": "string", "example": "2030-06-07"},
+    },
+}
+RACE_DOCUMENT: dict[str, Any] = {
+    "type": "object",
+    "description": "The race document (a bare JSON or XML body is the `request` itself).",
+    "properties": {
+        "name": {"type": "string", "maxLength": 128},
+        "url_string": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$"},
+        "draft_race": {"type": "string", "enum": ["T", "F"]},
+        "address": _ADDRESS,
+        "contact_email": {"type": "string", "format": "email"},
+        "timezone": {"type": "string", "example": "America/New_York"},
+        "partner_id": {"type": ["integer", "string"]},
+        "partner_token": {"type": "string"},
+        "timer_id": {"type": ["integer", "string"]},
+        "race_event_days_id": {"type": ["integer", "string"]},
+        "events": {"type": "array", "items": _EVENT_IN, "xml": {"wrapped": True}},
+    },
+}
+_RACE_XML_DOCUMENT = {
+    **RACE_DOCUMENT,
+    "xml": {"name": "request"},
+    "properties": {
+        **RACE_DOCUMENT["properties"],
+        "events": {
+            "type": "array",
+            "items": {**_EVENT_IN, "xml": {"name": "event"}},
+            "xml": {"wrapped": True},
+        },
+    },
+}
 
 
 _RACE_FIELDS = {
@@ -80,8 +250,15 @@ RACE_POST = {
         _query("race_event_days_id", "Edition to edit."),
         _query("request_format", "Format of `request`.", ["xml", "json"]),
     ],
-    "requestBody": _form(_RACE_FIELDS),
-    "responses": _RESPONSES,
+    "requestBody": _form(
+        _RACE_FIELDS,
+        **{
+            "application/json": RACE_DOCUMENT,
+            "application/xml": _RACE_XML_DOCUMENT,
+            "text/xml": _RACE_XML_DOCUMENT,
+        },
+    ),
+    "responses": _responses(RACE, "race"),
 }
 
 RACE_GET = {
@@ -90,12 +267,12 @@ RACE_GET = {
         *CREDENTIALS,
         _query("future_events_only", "T keeps events that have not finished.", ["T", "F"]),
     ],
-    "responses": _RESPONSES,
+    "responses": _responses(RACE, "race"),
 }
 
 RACE_GET_BY_QUERY = {
     "parameters": [*RACE_GET["parameters"], _query("race_id", "The race.")],
-    "responses": _RESPONSES,
+    "responses": _responses(RACE, "race"),
 }
 
 RACES_GET = {
@@ -111,7 +288,7 @@ RACES_GET = {
         _query("end_date", "Races with an event on or before this date (YYYY-MM-DD)."),
         _query("events", "T includes each race's current events.", ["T", "F"]),
     ],
-    "responses": _RESPONSES,
+    "responses": _responses(RACES, "races"),
 }
 
 LOGIN = {
@@ -123,7 +300,7 @@ LOGIN = {
             "format": {"type": "string", "enum": ["xml", "json"]},
         }
     ),
-    "responses": _RESPONSES,
+    "responses": _responses(LOGIN_RESULT, "login"),
 }
 
 LOGOUT = {
@@ -139,5 +316,5 @@ LOGOUT = {
             "format": {"type": "string", "enum": ["xml", "json"]},
         }
     ),
-    "responses": _RESPONSES,
+    "responses": _responses(LOGOUT_RESULT, "response"),
 }

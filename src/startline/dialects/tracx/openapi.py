@@ -182,9 +182,23 @@ BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def request_body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+def request_body(schema: dict[str, Any], **more: dict[str, Any]) -> dict[str, Any]:
+    content = {"application/json": {"schema": schema}}
+    content.update({media: {"schema": other} for media, other in more.items()})
+    return {"requestBody": {"required": True, "content": content}}
 
 
-SINGLE_BODY = request_body(PARTICIPANT_SCHEMA)
+# A real form body (`a=b&c=d`) is read as Laravel reads $_POST: every value a string.
+PARTICIPANT_FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": PARTICIPANT_SCHEMA["required"],
+    "properties": {
+        name: {"type": "string", **{k: v for k, v in field.items() if k.endswith("Length")}}
+        for name, field in PARTICIPANT_SCHEMA["properties"].items()
+    },
+}
+
+SINGLE_BODY = request_body(
+    PARTICIPANT_SCHEMA, **{"application/x-www-form-urlencoded": PARTICIPANT_FORM_SCHEMA}
+)
 BATCH_BODY = request_body({"type": "array", "items": PARTICIPANT_SCHEMA})
