@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from startline.domain.accounts.models import ConnectToken, ConnectTokenRace
@@ -105,18 +105,35 @@ def event_ids_in_scope(session: Session, scope: RaceScope, *, edition_id: int) -
     )
 
 
+_events, _editions, _races = Event.__table__, Edition.__table__, Race.__table__
+_event_of_race = _events.join(_editions, _editions.c.id == _events.c.edition_id).join(
+    _races, _races.c.id == _editions.c.race_id
+)
+# One cached Core statement per scope kind: this check runs on every participant upsert.
+_EVENT_IN_SCOPE = {
+    SCOPE_ALL: select(_events.c.id).where(_events.c.id == bindparam("event_id")),
+    SCOPE_TIMER: select(_events.c.id)
+    .select_from(_event_of_race)
+    .where(_events.c.id == bindparam("event_id"), _races.c.timer_id == bindparam("timer_id")),
+    SCOPE_RACES: select(_events.c.id)
+    .select_from(_event_of_race)
+    .where(
+        _events.c.id == bindparam("event_id"),
+        _races.c.id.in_(
+            select(ConnectTokenRace.race_id).where(
+                ConnectTokenRace.token_id == bindparam("token_id")
+            )
+        ),
+    ),
+}
+
+
 def is_event_in_scope(session: Session, scope: RaceScope, *, event_id: int) -> bool:
     if not is_storable_id(event_id):
         return False
-    return (
-        session.execute(
-            select(Event.id)
-            .join(Edition, Edition.id == Event.edition_id)
-            .join(Race, Race.id == Edition.race_id)
-            .where(Event.id == event_id, scope.covers_race())
-        ).scalar_one_or_none()
-        is not None
-    )
+    parameters = {"event_id": event_id, "timer_id": scope.timer_id, "token_id": scope.token_id}
+    statement = _EVENT_IN_SCOPE[scope.kind]
+    return session.connection().execute(statement, parameters).first() is not None
 
 
 def _day(value: object) -> date | None:

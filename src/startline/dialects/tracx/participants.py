@@ -45,16 +45,17 @@ def store_participant(
     data = parse_request_data(raw, content_type, query_string)
     if not isinstance(data, dict):
         data = {}  # a top-level array has none of the fields: "required" errors follow
-    with services.db.reading() as session:
-
-        def race_exists(event_id: int) -> bool:
-            return is_event_in_scope(session, credential.scope, event_id=event_id)
-
-        result = validate_participant(data, race_exists=race_exists)
-    if result.errors:
-        return _unprocessable(result.errors)
     try:
+        # One transaction for the scope check and the write: fewer round trips, and the
+        # event cannot leave the scope between the two.
         with services.db.transaction() as session:
+
+            def race_exists(event_id: int) -> bool:
+                return is_event_in_scope(session, credential.scope, event_id=event_id)
+
+            result = validate_participant(data, race_exists=race_exists)
+            if result.errors:
+                return _unprocessable(result.errors)
             outcome = upsert_participant(session, change=change_from(result.values))
     except ParticipantClash as exc:
         return _unprocessable(clash_errors(exc, batch=False))

@@ -107,16 +107,18 @@ def build_router(services: Services) -> APIRouter:
     )
     async def store_participant(request: Request, authorization: Authorization) -> JSONResponse:
         """Insert or update one participant, keyed on (event of race_id, unique_id)."""
-        credential, _ = await guard(authorization, STORE)
         raw = await request.body()
-        return await run_in_threadpool(
-            participants.store_participant,
-            services,
-            credential,
-            raw,
-            request.headers.get("content-type"),
-            request.scope.get("query_string", b""),
-        )
+        content_type = request.headers.get("content-type")
+        query_string = request.scope.get("query_string", b"")
+
+        def authorize_and_store() -> JSONResponse:
+            # One trip to the thread pool for the whole request: this is the hot path.
+            credential, _ = authorize(services, tokens, authorization, STORE)
+            return participants.store_participant(
+                services, credential, raw, content_type, query_string
+            )
+
+        return await run_in_threadpool(authorize_and_store)
 
     @router.post(
         "/events/{event_id}/participants",

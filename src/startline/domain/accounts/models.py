@@ -152,7 +152,8 @@ class ConnectToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    owner: Mapped[User] = relationship(lazy="joined")
+    # Loaded only when asked for: every Tracx request authenticates a token, few need its owner.
+    owner: Mapped[User] = relationship(lazy="select")
 
     @property
     def permission_set(self) -> frozenset[str]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -408,8 +408,27 @@ def is_token_live(token: ConnectToken, now: datetime | None = None) -> bool:
     return token.revoked_at is None and (token.expires_at is None or token.expires_at > now)
 
 
+_tokens = ConnectToken.__table__
+# Every Tracx request reads its token: one cached Core statement, not an ORM load (profiled).
+_TOKEN_BY_ID = select(
+    *(_tokens.c[name] for name in (
+        "id", "owner_id", "secret_hash", "permissions", "scope", "timer_id", "created_at",
+        "expires_at", "revoked_at",
+    ))
+).where(_tokens.c.id == bindparam("token_id"))
+_MAX_ID = 2**31 - 1  # id columns are 32-bit; a larger id names nothing
+
+
+def _load_connect_token(session: Session, token_id: int) -> ConnectToken | None:
+    """The token row as a detached object (no session state to build or track)."""
+    if not 0 < token_id <= _MAX_ID:
+        return None
+    row = session.connection().execute(_TOKEN_BY_ID, {"token_id": token_id}).first()
+    return None if row is None else ConnectToken(**row._mapping)
+
+
 def find_live_connect_token(session: Session, *, token_id: int) -> ConnectToken | None:
-    token = session.get(ConnectToken, token_id)
+    token = _load_connect_token(session, token_id)
     return token if token is not None and is_token_live(token) else None
 
 
@@ -418,7 +437,7 @@ def authenticate_connect_token(session: Session, plaintext: str) -> ConnectToken
     token_id, sep, secret = plaintext.partition("|")
     if not sep or not token_id.isdigit() or len(token_id) > 18:
         return None
-    token = session.get(ConnectToken, int(token_id))
+    token = _load_connect_token(session, int(token_id))
     if token is None:
         secret_matches(secret, hash_secret(""))
         return None

@@ -11,9 +11,11 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from startline.domain.participants.models import Participant
@@ -77,13 +79,6 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _processor(session: Session, column: str) -> Callable[[Any], Any]:
-    """SQLAlchemy's own bind conversion for a column (SQLite stores dates as text)."""
-    dialect = session.get_bind().dialect
-    process = _table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-    return process or (lambda value: value)
-
-
 def _on_conflict(updated_fields: Sequence[str]) -> str:
     sets = ", ".join(f"{name} = excluded.{name}" for name in (*ALWAYS_SET, *updated_fields))
     return f"ON CONFLICT (edition_id, unique_id) DO UPDATE SET {sets}"
@@ -105,9 +100,92 @@ def postgres_upsert_sql(updated_fields: Sequence[str]) -> str:
     )
 
 
+# What a single upsert reads back: the values the row may keep from before (its id, when it
+# was created, the optional fields not sent).
+RETURNED_COLUMNS = ("id", "created_at", "country_code", "team_name", "gender", "state")
+
+
+@lru_cache(maxsize=64)
+def single_upsert_sql(is_sqlite: bool, updated_fields: tuple[str, ...]) -> str:
+    """One row, with RETURNING of RETURNED_COLUMNS (the statement text is cached)."""
+    mark = "?" if is_sqlite else "%s"
+    values = "(" + ", ".join([mark] * len(INSERT_COLUMNS)) + ")"
+    return (
+        f"INSERT INTO {_table.name} ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608 (fixed names)
+        f"VALUES {values} {_on_conflict(updated_fields)} "
+        f"RETURNING {', '.join(RETURNED_COLUMNS)}"
+    )
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@lru_cache(maxsize=8)
+def _converters(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any], Any]:
+    """SQLAlchemy's own conversions for this dialect: timestamp and date in, timestamp out."""
+
+    def bind(column: str) -> Callable[[Any], Any]:
+        process = _table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        return process or (lambda value: value)
+
+    stamp_out = _table.c.created_at.type.dialect_impl(dialect).result_processor(dialect, None)
+    return bind("created_at"), bind("date_of_birth"), stamp_out
+
+
+def _row_values(
+    change: ParticipantChange, edition_id: int, stamp: Any, day: Callable[[date], Any]
+) -> tuple[Any, ...]:
+    """A change as the values of INSERT_COLUMNS, in order."""
+    optional = change.optional
+    return (
+        edition_id,
+        change.event_id,
+        change.unique_id,
+        change.start_number,
+        change.chip_code,
+        change.first_name,
+        change.last_name,
+        day(change.date_of_birth),
+        optional.get("country_code"),
+        optional.get("team_name"),
+        optional.get("gender"),
+        optional.get("state") or DEFAULT_STATE,
+        stamp,
+        stamp,
+    )
+
+
+def write_one(
+    session: Session, *, edition_id: int, change: ParticipantChange, now: datetime
+) -> Participant:
+    """Upsert one change and return the participant as stored (detached)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    stamp_in, day, stamp_out = _converters(dialect)
+    sql = single_upsert_sql(dialect.name == "sqlite", change.updated_fields())
+    returned = connection.exec_driver_sql(
+        sql, _row_values(change, edition_id, stamp_in(now), day)
+    ).one()
+    participant_id, created_at, country_code, team_name, gender, state = returned
+    return Participant(
+        id=participant_id,
+        edition_id=edition_id,
+        event_id=change.event_id,
+        unique_id=change.unique_id,
+        start_number=change.start_number,
+        chip_code=change.chip_code,
+        first_name=change.first_name,
+        last_name=change.last_name,
+        date_of_birth=change.date_of_birth,
+        country_code=country_code,
+        team_name=team_name,
+        gender=gender,
+        state=state,
+        created_at=stamp_out(created_at) if stamp_out else created_at,
+        updated_at=now,
+    )
 
 
 def write_batch(
@@ -118,29 +196,11 @@ def write_batch(
     now: datetime,
 ) -> None:
     """Upsert every change; one statement (SQLite: a few) per set of optional fields sent."""
-    stamp = _processor(session, "created_at")(now)
-    day: Callable[[date], Any] = _processor(session, "date_of_birth")
+    stamp_in, day, _ = _converters(session.get_bind().dialect)
+    stamp = stamp_in(now)
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for change in changes:
-        optional = change.optional
-        groups[change.updated_fields()].append(
-            (
-                edition_id,
-                change.event_id,
-                change.unique_id,
-                change.start_number,
-                change.chip_code,
-                change.first_name,
-                change.last_name,
-                day(change.date_of_birth),
-                optional.get("country_code"),
-                optional.get("team_name"),
-                optional.get("gender"),
-                optional.get("state") or DEFAULT_STATE,
-                stamp,
-                stamp,
-            )
-        )
+        groups[change.updated_fields()].append(_row_values(change, edition_id, stamp, day))
     connection = session.connection()
     for updated_fields, rows in groups.items():
         if not _is_sqlite(session):
