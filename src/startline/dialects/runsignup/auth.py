@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from startline.dialects.runsignup.errors import ApiError
 from startline.domain.accounts import service as accounts
+from startline.domain.accounts.lockout import hold_account
 from startline.domain.accounts.models import User
 from startline.domain.accounts.secrets import DUMMY_PASSWORD_HASH, password_matches
 from startline.domain.races.inputs import Actor
@@ -79,12 +80,12 @@ def login(session: Session, *, email: str, password: str, settings: Settings) ->
     email = email.strip()
     if not email or len(email) > 320 or not _printable(email):
         return LoginResult(error=101)
+    user = hold_account(session, email)  # before counting: parallel guesses queue here
     failures = accounts.recent_login_failures(
         session, email=email, window_seconds=settings.login_failure_window_seconds
     )
     if failures >= settings.login_max_failures:
         return LoginResult(error=103)
-    user = accounts.find_user(session, email)
     if user is None:
         password_matches(password, DUMMY_PASSWORD_HASH)  # same work as a real check
         accounts.record_login_failure(session, email=email)
