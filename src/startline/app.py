@@ -45,7 +45,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or Settings()
     secret_key = settings.resolved_secret_key()
-    db = database or Database(settings.resolved_database_url)
+    db = database or Database(settings.resolved_database_url, **settings.database_options())
     prepare_schema(db, settings)
     services = Services(
         settings=settings, db=db, secret_key=secret_key, box=SecretBox(secret_key)

@@ -73,7 +73,7 @@ def admin_session() -> Iterator[tuple[Session, Settings]]:
         settings = Settings()
         from startline.app import prepare_schema
 
-        database = Database(settings.resolved_database_url)
+        database = Database(settings.resolved_database_url, **settings.database_options())
     except SettingsError as exc:
         fail(str(exc))
     except Exception as exc:  # a malformed URL, a missing driver
@@ -119,7 +119,7 @@ def serve(
     try:
         settings = Settings()
         settings.resolved_secret_key()  # create the embedded key once, before any worker
-        database = Database(settings.resolved_database_url)
+        database = Database(settings.resolved_database_url, **settings.database_options())
         try:
             prepare_schema(database, settings)
         finally:

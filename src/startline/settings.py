@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,9 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, repr=False)
     base_url: str = "http://127.0.0.1:8000"
     log_level: str = "info"
+    # SQLite durability: FULL survives power loss (an fsync per commit); NORMAL survives a
+    # process crash only, and writes faster.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
     # Request size limits (bytes / items).
     max_body_bytes: int = 1024 * 1024
@@ -63,6 +67,10 @@ class Settings(BaseSettings):
                     return "postgresql+psycopg://" + url[len(prefix) :]
             return url
         return f"sqlite:///{(self.data_dir / 'startline.db').resolve()}"
+
+    def database_options(self) -> dict[str, str]:
+        """Keyword arguments for `Database(...)` from these settings."""
+        return {"sqlite_synchronous": self.sqlite_synchronous}
 
     def resolved_secret_key(self) -> str:
         """The server secret: configured, or (embedded default only) kept in the data dir."""

@@ -17,17 +17,19 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_synchronous: str = "FULL", **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _make_sqlite_engine(url, **kwargs)
+        return _make_sqlite_engine(url, synchronous=sqlite_synchronous, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
 
 
-def _make_sqlite_engine(url: str, **kwargs: Any) -> Engine:
+def _make_sqlite_engine(url: str, *, synchronous: str, **kwargs: Any) -> Engine:
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"SQLite synchronous must be FULL or NORMAL, not {synchronous!r}")
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -46,8 +48,9 @@ def _make_sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        # FULL: a commit survives power loss, not just a process crash (about 0.2 ms here).
-        cursor.execute("PRAGMA synchronous=FULL")
+        # FULL (default): a commit survives power loss, not just a process crash, at the
+        # price of an fsync per commit; NORMAL (WAL) survives a process crash only.
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -52,3 +52,22 @@ def test_postgresql_without_secret_key_refuses_to_start():
 
 def test_secret_key_not_in_repr():
     assert "hunter2-secret" not in repr(Settings(secret_key="hunter2-secret"))
+
+
+def test_sqlite_synchronous_setting(tmp_path, monkeypatch):
+    from startline.db.engine import Database
+
+    monkeypatch.setenv("STARTLINE_SQLITE_SYNCHRONOUS", "NORMAL")
+    settings = Settings(data_dir=tmp_path)
+    database = Database(settings.resolved_database_url, **settings.database_options())
+    try:
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        database.dispose()
+    default = Database(Settings(data_dir=tmp_path / "x").resolved_database_url)
+    try:
+        with default.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    finally:
+        default.dispose()
