@@ -208,6 +208,16 @@ def authenticate_api_key(session: Session, *, key: str, secret: str) -> User | N
     return row.user if secret_matches(secret, row.secret_hash) else None
 
 
+_NO_HASH = hash_secret("")
+
+
+def _checked(secret: str, stored_hash: str | None) -> bool:
+    """A constant-time check that costs the same when the key is unknown (None), so timing
+    does not tell which keys exist."""
+    matched = secret_matches(secret, _NO_HASH if stored_hash is None else stored_hash)
+    return matched and stored_hash is not None
+
+
 # --- temporary credentials (RunSignup login) ------------------------------------------------
 
 
@@ -237,7 +247,7 @@ def authenticate_temporary_credentials(
             TemporaryCredential.key == key, TemporaryCredential.revoked_at.is_(None)
         )
     ).scalar_one_or_none()
-    if row is None or not secret_matches(secret, row.secret_hash):
+    if not _checked(secret, None if row is None else row.secret_hash) or row is None:
         return None
     if row.last_used_at <= now - timedelta(seconds=idle_seconds):
         return None
@@ -251,7 +261,7 @@ def revoke_temporary_credentials(session: Session, *, key: str, secret: str) -> 
             TemporaryCredential.key == key, TemporaryCredential.revoked_at.is_(None)
         )
     ).scalar_one_or_none()
-    if row is None or not secret_matches(secret, row.secret_hash):
+    if not _checked(secret, None if row is None else row.secret_hash) or row is None:
         return False
     row.revoked_at = utcnow()
     return True
@@ -299,7 +309,7 @@ def find_partner_by_token(session: Session, token: str) -> Partner | None:
     partner = session.execute(
         select(Partner).where(Partner.token_key == token_key)
     ).scalar_one_or_none()
-    if partner is None or not secret_matches(token_secret, partner.token_hash):
+    if not _checked(token_secret, None if partner is None else partner.token_hash):
         return None
     return partner
 
