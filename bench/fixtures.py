@@ -22,7 +22,12 @@ from bench.server import startline_command
 STATES = ("before", "during", "paused", "resumed", "after", "finished")
 
 
-def server_env(database_url: str, data_dir: Path, *, log_level: str = "warning") -> dict[str, str]:
+def server_env(
+    database_url: str, data_dir: Path, *, log_level: str = "warning",
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The servers' environment: none of the caller's STARTLINE_* settings (a run must not
+    depend on the shell it starts from), the bench's own, then `extra` (--server-env)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("STARTLINE_")}
     env.update(
         STARTLINE_DATABASE_URL=database_url,
@@ -32,6 +37,7 @@ def server_env(database_url: str, data_dir: Path, *, log_level: str = "warning")
         STARTLINE_RACE_CREATE_LIMIT="0",
         STARTLINE_LOG_LEVEL=log_level,
     )
+    env.update(extra or {})
     return env
 
 

@@ -45,6 +45,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "write summaries to bench/profiles/")
     parser.add_argument("--no-log-check", action="store_true",
                         help="skip measuring the request log's cost at log level info")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for every server, e.g. "
+                             "STARTLINE_SQLITE_SYNCHRONOUS=NORMAL (repeatable)")
     parser.add_argument("--out", type=Path, default=None,
                         help="results JSON path (default bench/results-<timestamp>.json)")
     return parser.parse_args(argv)
@@ -91,8 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     profile_dir = BENCH_DIR / "profiles" if args.profile else None
     if profile_dir is not None:
         profile_dir.mkdir(exist_ok=True)
+    extra: dict[str, str] = {}
+    for item in args.server_env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            print(f"error: --server-env wants NAME=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        extra[name] = value
     options = Options.make(quick=args.quick, profile_dir=profile_dir,
-                           log_check=not args.no_log_check)
+                           log_check=not args.no_log_check, server_env=extra)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out or BENCH_DIR / f"results-{stamp}.json"
     started = time.monotonic()
@@ -101,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "source": _source_state(), "python": platform.python_version(),
         "machine": platform.platform(), "cpus": os.cpu_count(), "wrk": wrk,
         "duration_s_per_load_run": options.duration_s, "batch_rows": options.batch_size,
-        "seeded_runners_for_updates": options.seeded,
+        "seeded_runners_for_updates": options.seeded, "server_env": extra,
     }
     rows: list[dict[str, Any]] = []
     notes: list[str] = []

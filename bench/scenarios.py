@@ -39,12 +39,15 @@ class Options:
     profile_dir: Path | None
     log_check: bool
     workers2: bool
+    server_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def make(cls, *, quick: bool, profile_dir: Path | None, log_check: bool) -> Options:
+    def make(cls, *, quick: bool, profile_dir: Path | None, log_check: bool,
+             server_env: dict[str, str] | None = None) -> Options:
         return cls(quick=quick, duration_s=3 if quick else 10,
                    batch_size=5_000 if quick else 50_000, seeded=5_000 if quick else 20_000,
-                   profile_dir=profile_dir, log_check=log_check, workers2=True)
+                   profile_dir=profile_dir, log_check=log_check, workers2=True,
+                   server_env=dict(server_env or {}))
 
 
 @dataclass
@@ -59,7 +62,8 @@ class Context:
     notes: list[str] = field(default_factory=list)
 
     def env(self, log_level: str = "warning") -> dict[str, str]:
-        return server_env(self.database_url, self.work_dir / "data", log_level=log_level)
+        return server_env(self.database_url, self.work_dir / "data", log_level=log_level,
+                          extra=self.options.server_env)
 
     def server(self, workers: int = 1, log_level: str = "warning") -> Server:
         return Server(self.env(log_level), workers=workers,
@@ -82,7 +86,7 @@ TRACX_TARGETS = ["ins64", "ins8", "upd", "batch", "raw", "probe", "ins64log", "i
 
 
 def prepare(kind: str, database_url: str, work_dir: Path, options: Options) -> Context:
-    env = server_env(database_url, work_dir / "data")
+    env = server_env(database_url, work_dir / "data", extra=options.server_env)
     if kind != "sqlite":
         from bench.fixtures import cli
 
