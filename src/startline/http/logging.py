@@ -97,21 +97,26 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            client = scope.get("client")
-            logger.info(
-                "request",
-                extra={
-                    "fields": {
-                        "request_id": request_id,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                        "client": client[0] if client else None,
-                    }
-                },
-            )
+            if logger.isEnabledFor(logging.INFO):
+                _log_request(scope, request_id, status, time.perf_counter() - started)
+
+
+def _log_request(scope: Scope, request_id: str, status: int, seconds: float) -> None:
+    client = scope.get("client")
+    logger.info(
+        "request",
+        extra={
+            "fields": {
+                "request_id": request_id,
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "client": client[0] if client else None,
+            }
+        },
+    )
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
