@@ -239,6 +239,26 @@ def test_hostile_query_parameters_on_reads(world: World, subtests) -> None:
                 world.assert_unchanged(before)
 
 
+RAW_QUERY_STRINGS = ["&" * 30_000, "format=json&" + "a=1&" * 2000, "format=json&a=%zz&race_id=%",
+                     "format=json&race_id=%ed%a0%80", "format=json&format=xml&format=%00",
+                     "format=json&page=1&page[]=2", "%ff%fe=%00"]
+
+
+def test_hostile_raw_query_strings(world: World, subtests) -> None:
+    for query in RAW_QUERY_STRINGS:
+        for path in ("/rest/races", f"/rest/race/{world.race.race_id}"):
+            with subtests.test(f"{path} {query[:30]}"):
+                before = world.snapshot()
+                response = world.client.get(f"{path}?{query}")
+                assert response.status_code == 200, response.text
+                if "json" in response.headers["content-type"]:
+                    body = response.json()
+                    assert "error" not in body or _error(response)[1]
+                else:
+                    assert ET.fromstring(response.content).tag in {"error", "race", "races"}
+                world.assert_unchanged(before)
+
+
 HOSTILE_PATHS = ["/rest/race/%00", "/rest/race/%ff", "/rest/race/..%2f..", "/rest/race/" + "9" * 30,
                  "/rest/race/1.5", "/rest/%00", "/rest/race/1%0d%0aX:%20y", "/REST/RACE/1/2/3"]
 

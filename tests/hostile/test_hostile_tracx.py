@@ -252,3 +252,17 @@ def test_bodies_over_the_limit_are_413_before_read_whole(world: World, settings,
         finally:
             stalled.close()
     world.assert_unchanged(before)
+
+
+HOSTILE_QUERY_STRINGS = [b"race_id" + b"[a]" * 15_000 + b"=1", b"&" * 30_000, b"a=%zz&race_id=%",
+                         b"race_id=%00&unique_id[]=x", b"race_id=" + b"9" * 5000,
+                         b"chip_code=0000001&chip_code[]=1", b"%ff%fe=%ed%a0%80"]
+
+
+def test_hostile_query_strings_merge_under_the_body(world: World, subtests) -> None:
+    """Query values are merged under the body (Laravel); hostile ones change nothing."""
+    body = _json(world.participant(chip_code="short"))
+    for query in HOSTILE_QUERY_STRINGS:
+        with subtests.test(repr(query[:30])):
+            path = "/v1/connect/participant?" + query.decode("latin-1")
+            _check(world, path, Case("query", body))
