@@ -23,9 +23,9 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.contract.runsignup.conftest import future, race_doc
 from tests.support.seed import connect_token
 
-# STARTLINE_SOAK=1: a long local soak (ten times the clients' operations, five-minute cap).
+# STARTLINE_SOAK=1: a long local soak (ten times the operations per client, five-minute cap).
 SOAK = os.environ.get("STARTLINE_SOAK") == "1"
-OPS_PER_CLIENT = 300 if SOAK else 30
+OPS_PER_CLIENT = 600 if SOAK else 60
 DEADLINE_SECONDS = 300.0 if SOAK else 20.0
 
 RUNNERS = 16  # pairs (0, 1), (2, 3), ... may swap chips and bibs
