@@ -125,29 +125,31 @@ def test_no_wire_secret_in_the_server_log_or_any_table(settings, db, issued, tmp
     sig = signature.sign(partner.signing_id, partner.signing_secret, int(time.time()), "logs0001")
     doc = race_doc("LoggedRace", partner_token=partner.partner_token)
     wrong_password = "Wrong-Password-5521"
-    with running_server(settings, tmp_path / "server", STARTLINE_LOG_LEVEL="debug") as server:
-        with httpx.Client(base_url=server.base_url, timeout=30) as http:
-            jwt_text = http.post("/v1/connect/session-token", headers={
-                "Authorization": issued["token"]}).json()["data"]["token"]
-            login = http.post("/rest/login", params={"format": "json", "password": PASSWORD},
-                              data={"email": "a@example.com", "password": PASSWORD}).json()
-            http.post("/rest/login", data={"email": "a@example.com", "password": wrong_password})
-            created = http.post("/rest/race", params={
-                "format": "json", "api_key": key.key, "api_secret": key.secret,
-                "protected_api_signature": sig},
-                files={"request_format": (None, "json"), "request": (None, json.dumps(doc))})
-            assert "race" in created.json(), created.text
-            http.get("/rest/races", params={"rsu_api_key": key.key},
-                     headers={"X-RSU-API-SECRET": key.secret})
-            http.get("/rest/races", params={"tmp_key": tmp.key, "tmp_secret": tmp.secret})
-            http.get("/rest/races", params={"tmp_key": login["tmp_key"],
-                                            "tmp_secret": login["tmp_secret"]})
-            http.post("/rest/logout", params={"tmp_key": login["tmp_key"],
-                                              "tmp_secret": login["tmp_secret"]})
-            for authorization in (issued["token"], f"Bearer {jwt_text}"):
-                http.get("/v1/connect/events", headers={"Authorization": authorization})
-            http.get("/v1/connect/events", params={"token": issued["token"]})
-            http.get("/rest/nowhere", params={"API_SECRET": key.secret, "Password": PASSWORD})
+    with (
+        running_server(settings, tmp_path / "server", STARTLINE_LOG_LEVEL="debug") as server,
+        httpx.Client(base_url=server.base_url, timeout=30) as http,
+    ):
+        jwt_text = http.post("/v1/connect/session-token", headers={
+            "Authorization": issued["token"]}).json()["data"]["token"]
+        login = http.post("/rest/login", params={"format": "json", "password": PASSWORD},
+                          data={"email": "a@example.com", "password": PASSWORD}).json()
+        http.post("/rest/login", data={"email": "a@example.com", "password": wrong_password})
+        created = http.post("/rest/race", params={
+            "format": "json", "api_key": key.key, "api_secret": key.secret,
+            "protected_api_signature": sig},
+            files={"request_format": (None, "json"), "request": (None, json.dumps(doc))})
+        assert "race" in created.json(), created.text
+        http.get("/rest/races", params={"rsu_api_key": key.key},
+                 headers={"X-RSU-API-SECRET": key.secret})
+        http.get("/rest/races", params={"tmp_key": tmp.key, "tmp_secret": tmp.secret})
+        http.get("/rest/races", params={"tmp_key": login["tmp_key"],
+                                        "tmp_secret": login["tmp_secret"]})
+        http.post("/rest/logout", params={"tmp_key": login["tmp_key"],
+                                          "tmp_secret": login["tmp_secret"]})
+        for authorization in (issued["token"], f"Bearer {jwt_text}"):
+            http.get("/v1/connect/events", headers={"Authorization": authorization})
+        http.get("/v1/connect/events", params={"token": issued["token"]})
+        http.get("/rest/nowhere", params={"API_SECRET": key.secret, "Password": PASSWORD})
     log = server.process.stderr.read().decode("utf-8", "replace")
     assert key.key in log and "/rest/race" in log  # the requests were logged...
     wire_secrets = {

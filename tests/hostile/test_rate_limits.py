@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from startline.app import create_app
 from startline.db.engine import Database
+from startline.dialects.runsignup.signature import sign
 from startline.domain import limits
 from startline.domain.accounts import service as accounts
 from startline.domain.accounts.models import RateCounter, UsedNonce
@@ -117,8 +118,6 @@ def test_a_throttled_race_post_leaves_its_nonce_unspent(limited, app, db):
     key, secret = make_key(db, "a@example.com")
     with db.transaction() as session:
         partner = accounts.create_partner(session, name="P", box=app.state.services.box)
-    from startline.dialects.runsignup.signature import sign
-
     def post(nonce: str) -> httpx.Response:
         params = {"format": "json", "api_key": key, "api_secret": secret,
                   "protected_api_signature": sign(partner.signing_id, partner.signing_secret,
