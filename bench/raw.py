@@ -37,9 +37,11 @@ def _rows(edition_id: int, items: list[dict[str, Any]], sqlite: bool) -> list[tu
     ]
 
 
-def upsert(database_url: str, edition_id: int, items: list[dict[str, Any]]) -> float:
+def upsert(database_url: str, edition_id: int, items: list[dict[str, Any]],
+           sqlite_synchronous: str | None = None) -> float:
     """Upsert `items` into `edition_id` with one executemany; returns the seconds it took
-    (row building included, connecting excluded)."""
+    (row building included, connecting excluded). `sqlite_synchronous` mirrors a
+    STARTLINE_SQLITE_SYNCHRONOUS given to the servers, so both sides pay the same fsyncs."""
     from startline.db.engine import make_engine
 
     engine = make_engine(database_url)
@@ -50,6 +52,8 @@ def upsert(database_url: str, edition_id: int, items: list[dict[str, Any]]) -> f
         started = time.perf_counter()
         rows = _rows(edition_id, items, sqlite)
         cursor = connection.cursor()
+        if sqlite and sqlite_synchronous:
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
         if sqlite:  # autocommit mode as the server sets it: begin explicitly
             cursor.execute("BEGIN IMMEDIATE")
             cursor.executemany(_statement("qmark"), rows)

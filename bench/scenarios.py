@@ -265,7 +265,8 @@ def run_raw(ctx: Context) -> None:
     n = ctx.options.batch_size
     for label, state in (("insert", "before"), ("update", "during")):
         items = [participant(i, "b", target.event_ids, state) for i in range(n)]
-        seconds = raw.upsert(ctx.database_url, target.edition_id, items)
+        seconds = raw.upsert(ctx.database_url, target.edition_id, items,
+                             ctx.options.server_env.get("STARTLINE_SQLITE_SYNCHRONOUS"))
         ctx.add({"scenario": f"raw executemany {n} {label}", "status": "ok", "rows": n,
                  "seconds": seconds, "rows_per_s": n / seconds, "errors": 0})
 
