@@ -74,14 +74,15 @@ def _git(*args: str) -> str:
         return ""
 
 
-def _source_state() -> str:
-    """The commit measured, plus a fingerprint of uncommitted changes under src/ (the server
-    imports the working tree, which others may be editing while the bench runs)."""
+def _source_state() -> tuple[str, str]:
+    """(the commit measured, "+changes" when src/ differs from it; a fingerprint of src/ as
+    the servers import it). The servers import the working tree, which others may be editing
+    while the bench runs; commits elsewhere (tests, docs) do not change the fingerprint."""
     commit = _git("rev-parse", "--short", "HEAD").strip()
+    tree = _git("rev-parse", "HEAD:src").strip()
     changes = _git("diff", "HEAD", "--", "../src") + _git("status", "--porcelain", "--", "../src")
-    if not changes.strip():
-        return commit
-    return f"{commit}+changes:{hashlib.sha1(changes.encode()).hexdigest()[:10]}"
+    fingerprint = hashlib.sha1((tree + changes).encode()).hexdigest()[:12]
+    return (commit + ("+changes" if changes.strip() else "")), fingerprint
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     meta: dict[str, Any] = {
         "timestamp": stamp, "mode": "quick" if args.quick else "full",
-        "source": _source_state(), "python": platform.python_version(),
+        "source": "", "src_fingerprint": "", "python": platform.python_version(),
         "machine": platform.platform(), "cpus": os.cpu_count(), "wrk": wrk,
         "duration_s_per_load_run": options.duration_s, "batch_rows": options.batch_size,
         "seeded_runners_for_updates": options.seeded, "server_env": extra,
     }
+    meta["source"], meta["src_fingerprint"] = _source_state()
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     print(f"measuring {meta['source']} ({meta['mode']} mode)", flush=True)
@@ -130,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(note)
 
     meta["elapsed_s"] = round(time.monotonic() - started, 1)
-    meta["source_at_end"] = _source_state()
-    if meta["source_at_end"] != meta["source"]:
-        notes.append(f"the source tree changed during the run ({meta['source']} -> "
+    meta["source_at_end"], meta["src_fingerprint_at_end"] = _source_state()
+    if meta["src_fingerprint_at_end"] != meta["src_fingerprint"]:
+        notes.append(f"src/ changed during the run ({meta['source']} -> "
                      f"{meta['source_at_end']}): servers started later ran newer code")
     ratios = report.ratios(rows)
     targets = report.targets(rows)
