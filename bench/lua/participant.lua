@@ -7,7 +7,13 @@ setup, done = common.setup, common.done
 
 local mode = os.getenv("BENCH_MODE") or "insert"
 local token = os.getenv("BENCH_TOKEN")
+-- BENCH_RACE_IDS (comma-separated, optional): thread t writes to the t-th of them, e.g. events
+-- of different editions, to see whether one edition's writers queue behind each other.
 local race_id = os.getenv("BENCH_RACE_ID")
+local race_ids = {}
+for id in string.gmatch(os.getenv("BENCH_RACE_IDS") or "", "[^,]+") do
+   table.insert(race_ids, id)
+end
 local seeded = tonumber(os.getenv("BENCH_SEEDED") or "0")
 local nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local states = {"during", "paused", "resumed", "finished", "after", "before"}
@@ -23,6 +29,7 @@ local function body(unique_id, number, chip, state)
 end
 
 function request()
+   if #race_ids > 0 and sent == 0 then race_id = race_ids[(thread_id - 1) % #race_ids + 1] end
    sent = sent + 1
    if sent > common.max_requests then wrk.thread:stop() end
    local b
