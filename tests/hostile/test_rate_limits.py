@@ -32,7 +32,7 @@ LIMIT = 3
 PASSWORD = "pw-rate-limits"
 
 
-def wait_for_window_room(seconds: float = 8) -> None:
+def wait_for_window_room(seconds: float = 3) -> None:
     """Start a burst early in a fixed minute window, so it does not straddle two windows."""
     if time.time() % 60 > 60 - seconds:
         time.sleep(60 - time.time() % 60 + 0.2)
@@ -208,7 +208,7 @@ def test_the_limit_holds_across_two_server_processes(settings, db, tmp_path: Pat
             assert_throttled(response)
             return False
 
-        wait_for_window_room(15)
+        wait_for_window_room(6)
         barrier = threading.Barrier(4 * limit)
 
         def at_once(index: int) -> bool:
