@@ -175,7 +175,8 @@ def reader(world: World, log: Log, name: str, seed: int, stop: float) -> None:
 
 CLIENTS: list[tuple[str, Callable]] = [
     ("single-1", single_writer), ("single-2", single_writer), ("single-3", single_writer),
-    ("batch-1", batch_writer), ("editor-1", race_editor), ("editor-2", race_editor),
+    ("batch-1", batch_writer), ("batch-2", batch_writer), ("editor-1", race_editor),
+    ("editor-2", race_editor),
     ("deleter", event_deleter), ("reader", reader),
 ]
 
