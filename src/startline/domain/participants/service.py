@@ -2,15 +2,17 @@
 keyed on (edition, unique_id), with chip code and start number unique per edition.
 
 Writes are real `INSERT ... ON CONFLICT (edition_id, unique_id) DO UPDATE` statements, so two
-simultaneous upserts of one new unique_id give one row. Every write first locks the edition
-row (PostgreSQL `FOR NO KEY UPDATE`; SQLite's BEGIN IMMEDIATE already serializes writers), so
-the clash checks below see the edition exactly as the write will leave it; the unique
-constraints stay the last word and their violations are mapped to the same typed clashes."""
+simultaneous upserts of one new unique_id give one row. A batch locks its edition row
+exclusively (PostgreSQL `FOR NO KEY UPDATE`; SQLite's BEGIN IMMEDIATE already serializes
+writers), so its clash checks see the edition exactly as the write will leave it; single
+upserts share that lock among themselves (`FOR SHARE`). The unique constraints stay the last
+word and their violations are mapped to the same typed clashes."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -96,24 +98,40 @@ class BatchOutcome:
 def upsert_participant(session: Session, *, change: ParticipantChange) -> UpsertOutcome:
     """Insert or update one participant of the edition of `change.event_id`.
 
-    The hot path of a race day (thousands a minute), so its four statements are plain SQL at
-    the driver: the ORM's per-statement cost was most of a request's CPU (profiled)."""
-    edition_id = _locked_edition_of_event(session, change.event_id)
+    The hot path of a race day (thousands a minute), so its statements are plain SQL at the
+    driver: the ORM's per-statement cost was most of a request's CPU (profiled). Single
+    upserts of one edition run side by side (PostgreSQL: a shared lock on the edition, which
+    only a batch takes exclusively); the unique constraints are the last word, and a clash
+    with a concurrent insert of this same runner is retried once, now as an update."""
+    edition_id = _edition_of_event(session, change.event_id)
     if edition_id is None:
         raise UnknownEvent([0])
-    clashes = _clashes_of_one(session, edition_id, change)
-    if clashes:
-        raise ParticipantClash(clashes)
-    now = utcnow()
-    try:
-        participant = write_one(session, edition_id=edition_id, change=change, now=now)
-    except IntegrityError as exc:
-        mapped = _clash_from(exc)
-        if mapped is None:
-            raise
-        raise mapped from exc
-    # created_at is written only by an insert, and `now` is this request's own instant.
-    return UpsertOutcome(participant=participant, created=participant.created_at == now)
+    for last_try in (False, True):
+        clashes = _clashes_of_one(session, edition_id, change)
+        if clashes:
+            raise ParticipantClash(clashes)
+        now = utcnow()
+        try:
+            with _savepoint_on_postgresql(session):
+                participant = write_one(session, edition_id=edition_id, change=change, now=now)
+        except IntegrityError as exc:
+            mapped = _clash_from(exc)
+            if mapped is None:
+                raise
+            if isinstance(mapped, ParticipantClash) and not last_try:
+                continue  # the holder committed meanwhile: the check above now sees who it is
+            raise mapped from exc
+        # created_at is written only by an insert, and `now` is this request's own instant.
+        return UpsertOutcome(participant=participant, created=participant.created_at == now)
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _savepoint_on_postgresql(session: Session) -> AbstractContextManager[Any]:
+    """PostgreSQL aborts the whole transaction on a failed statement, SQLite only the
+    statement: a savepoint lets the retry above go on (SQLite writers never race anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.begin_nested()
+    return nullcontext()
 
 
 def upsert_participants(
@@ -200,10 +218,11 @@ def _lock_edition(session: Session, edition_id: int) -> None:
 
 _EDITION_OF_EVENT = {
     "sqlite": "SELECT edition_id FROM events WHERE id = ?",
-    # Lock the edition row: writers of one edition queue, so the clash check below is exact.
+    # A shared lock: single upserts of one edition run side by side, a batch (which locks
+    # the edition exclusively to judge its after-state) waits for them and they for it.
     "postgresql": (
         "SELECT e.edition_id FROM events e JOIN editions ed ON ed.id = e.edition_id "
-        "WHERE e.id = %s FOR NO KEY UPDATE OF ed"
+        "WHERE e.id = %s FOR SHARE OF ed"
     ),
 }
 _HOLDERS = {
@@ -218,8 +237,8 @@ _HOLDERS = {
 }
 
 
-def _locked_edition_of_event(session: Session, event_id: int) -> int | None:
-    """The edition of an event, locked for this transaction; None if there is no such event."""
+def _edition_of_event(session: Session, event_id: int) -> int | None:
+    """The edition of an event, share-locked for this transaction; None if there is none."""
     if not is_storable_id(event_id):
         return None
     connection = session.connection()
