@@ -161,7 +161,10 @@ def test_create_limit_per_ip(rsu):
     rsu.services.settings.race_create_limit = 2
     rsu.create(race_doc("One"))
     rsu.create(race_doc("Two"))
-    assert error_of(rsu.post_race(race_doc("Three"))) == (14, [])
+    throttled = rsu.post_race(race_doc("Three"))
+    assert error_of(throttled) == (14, [])
+    window = rsu.services.settings.race_create_window_seconds
+    assert 1 <= int(throttled.headers["Retry-After"]) <= window
     assert error_of(rsu.post_race(race_doc("Three", name=""))) == (202, [203])
 
 

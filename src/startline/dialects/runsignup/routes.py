@@ -240,7 +240,7 @@ def _post_race(services: Services, call: Call) -> Reply:
     except race_errors.NotRaceOwner as exc:
         raise ApiError(7) from exc
     except race_errors.CreateThrottled as exc:
-        raise ApiError(14) from exc
+        raise Throttled(exc.retry_after_seconds) from exc
     return _same({"race": race_object(view, base_url=settings.base_url, show_contact=True)})
 
 

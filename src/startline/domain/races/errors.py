@@ -35,6 +35,10 @@ class NotRaceOwner(DomainError):
 class CreateThrottled(DomainError):
     """Too many new races from one client in the current window."""
 
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds  # until the window ends
+
 
 # --- race fields ------------------------------------------------------------------------
 

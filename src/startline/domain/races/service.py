@@ -143,7 +143,10 @@ def create_race(
                 now=now,
             )
             if hits.count > create_limit.limit:
-                raise e.CreateThrottled(f"more than {create_limit.limit} new races in the window")
+                raise e.CreateThrottled(
+                    f"more than {create_limit.limit} new races in the window",
+                    retry_after_seconds=hits.retry_after_seconds,
+                )
         row = Race(
             url_string=clean.url_string,
             url_key=clean.url_string.lower(),
