@@ -84,14 +84,6 @@ def _on_conflict(updated_fields: Sequence[str]) -> str:
     return f"ON CONFLICT (edition_id, unique_id) DO UPDATE SET {sets}"
 
 
-def sqlite_upsert_sql(updated_fields: Sequence[str], rows: int) -> str:
-    one_row = "(" + ", ".join("?" * len(INSERT_COLUMNS)) + ")"
-    return (
-        f"INSERT INTO {_table.name} ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608 (fixed names)
-        f"VALUES {', '.join([one_row] * rows)} {_on_conflict(updated_fields)}"
-    )
-
-
 def postgres_upsert_sql(updated_fields: Sequence[str]) -> str:
     arrays = ", ".join(f"%s::{kind}[]" for kind in _PG_ARRAY_TYPES)
     return (
@@ -188,32 +180,68 @@ def write_one(
     )
 
 
+# A batch row (see service.BatchRow): the values of INSERT_COLUMNS[1:12] in order, state
+# possibly None (-> DEFAULT_STATE), then the optional fields it overwrites on update.
+ROW_EVENT, ROW_UNIQUE_ID, ROW_START_NUMBER, ROW_CHIP_CODE, ROW_DATE_OF_BIRTH = 0, 1, 2, 3, 6
+ROW_STATE, ROW_UPDATED = 10, 11
+
+
+def _sqlite_batch_sql(updated_fields: Sequence[str], rows: int) -> str:
+    # ?1 = edition_id and ?2 = the timestamp, shared by every row: 11 parameters a row, not 14.
+    # They come first in each row so that every bare "?" after them numbers from 3 on.
+    columns = ("edition_id", "created_at", "updated_at", *INSERT_COLUMNS[1:12])
+    one_row = "(?1, ?2, ?2, " + ", ".join("?" * (len(columns) - 3)) + ")"
+    return (
+        f"INSERT INTO {_table.name} ({', '.join(columns)}) "  # noqa: S608 (fixed names)
+        f"VALUES {', '.join([one_row] * rows)} {_on_conflict(updated_fields)}"
+    )
+
+
 def write_batch(
     session: Session,
     *,
     edition_id: int,
-    changes: Sequence[ParticipantChange],
+    rows: Sequence[tuple[Any, ...]],
     now: datetime,
 ) -> None:
-    """Upsert every change; one statement (SQLite: a few) per set of optional fields sent."""
+    """Upsert every row; one statement (SQLite: a few) per set of optional fields sent."""
     stamp_in, day, _ = _converters(session.get_bind().dialect)
     stamp = stamp_in(now)
+    # Dates repeat across runners: convert each distinct one once.
+    days: dict[date, Any] = {}
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
-    for change in changes:
-        groups[change.updated_fields()].append(_row_values(change, edition_id, stamp, day))
+    for row in rows:
+        born = row[ROW_DATE_OF_BIRTH]
+        stored = days.get(born)
+        if stored is None:
+            stored = days[born] = day(born)
+        groups[row[ROW_UPDATED]].append(
+            (
+                *row[:ROW_DATE_OF_BIRTH],
+                stored,
+                *row[ROW_DATE_OF_BIRTH + 1 : ROW_STATE],
+                row[ROW_STATE] or DEFAULT_STATE,
+            )
+        )
     connection = session.connection()
-    for updated_fields, rows in groups.items():
+    for updated_fields, values in groups.items():
         if not _is_sqlite(session):
-            columns = tuple(list(column) for column in zip(*rows, strict=True))
+            count = len(values)
+            columns = (
+                [edition_id] * count,
+                *(list(column) for column in zip(*values, strict=True)),
+                [stamp] * count,
+                [stamp] * count,
+            )
             connection.exec_driver_sql(postgres_upsert_sql(updated_fields), columns)
             continue
-        size = max(1, min(_MAX_ROWS, _SQLITE_MAX_PARAMS // len(INSERT_COLUMNS)))
+        size = max(1, min(_MAX_ROWS, (_SQLITE_MAX_PARAMS - 2) // (len(INSERT_COLUMNS) - 3)))
         statements: dict[int, str] = {}
-        for chunk in _chunks(rows, size):
+        for chunk in _chunks(values, size):
             sql = statements.get(len(chunk))
             if sql is None:
-                sql = statements[len(chunk)] = sqlite_upsert_sql(updated_fields, len(chunk))
-            connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
+                sql = statements[len(chunk)] = _sqlite_batch_sql(updated_fields, len(chunk))
+            connection.exec_driver_sql(sql, (edition_id, stamp, *chain.from_iterable(chunk)))
 
 
 def park_values(session: Session, participant_ids: Sequence[int]) -> None:
@@ -235,12 +263,12 @@ def park_values(session: Session, participant_ids: Sequence[int]) -> None:
 
 
 def moving_ids(
-    existing: Mapping[str, tuple[int, str, str]], changes: Sequence[ParticipantChange]
+    existing: Mapping[str, tuple[int, str, str]], rows: Sequence[tuple[Any, ...]]
 ) -> list[int]:
     """Existing participants whose bib or chip this batch changes."""
     moving = []
-    for change in changes:
-        held = existing.get(change.unique_id)
-        if held is not None and (held[1] != change.start_number or held[2] != change.chip_code):
+    for row in rows:
+        held = existing.get(row[ROW_UNIQUE_ID])
+        if held is not None and (held[1] != row[ROW_START_NUMBER] or held[2] != row[ROW_CHIP_CODE]):
             moving.append(held[0])
     return moving

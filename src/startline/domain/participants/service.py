@@ -24,6 +24,10 @@ from sqlalchemy.orm import Session
 
 from startline.db.base import utcnow
 from startline.domain.participants.bulk import (
+    ROW_CHIP_CODE,
+    ROW_EVENT,
+    ROW_START_NUMBER,
+    ROW_UNIQUE_ID,
     moving_ids,
     park_values,
     write_batch,
@@ -77,6 +81,66 @@ def _updated_fields(present: tuple[str, ...], state_is_null: bool) -> tuple[str,
         name
         for name in OPTIONAL_FIELDS
         if name in present and not (name == "state" and state_is_null)
+    )
+
+
+# One change of a batch as a plain tuple: event_id, unique_id, start_number, chip_code,
+# first_name, last_name, date_of_birth, country_code, team_name, gender, state (None for
+# absent or null), then the optional fields it overwrites. A ParticipantChange object per row
+# cost ~3 µs of a batch's ~22 µs per row (measured on 50,000 rows); a tuple costs a tenth.
+BatchRow = tuple[Any, ...]
+
+
+class BatchRows(list[BatchRow]):
+    """A batch's changes already as BatchRow tuples (see batch_row); upsert_participants takes
+    these as well as ParticipantChange objects."""
+
+
+def batch_row(
+    event_id: int,
+    unique_id: str,
+    start_number: str,
+    chip_code: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    optional: Mapping[str, Any],
+    present: tuple[str, ...],
+) -> BatchRow:
+    """A BatchRow. `optional` maps names to values (only OPTIONAL_FIELDS are read from it);
+    `present` names every field sent (names outside OPTIONAL_FIELDS are ignored)."""
+    state = optional.get("state")
+    return (
+        event_id,
+        unique_id,
+        start_number,
+        chip_code,
+        first_name,
+        last_name,
+        date_of_birth,
+        optional.get("country_code"),
+        optional.get("team_name"),
+        optional.get("gender"),
+        state,
+        _updated_fields(present, state is None),
+    )
+
+
+def _row_of(change: ParticipantChange) -> BatchRow:
+    optional = change.optional
+    return (
+        change.event_id,
+        change.unique_id,
+        change.start_number,
+        change.chip_code,
+        change.first_name,
+        change.last_name,
+        change.date_of_birth,
+        optional.get("country_code"),
+        optional.get("team_name"),
+        optional.get("gender"),
+        optional.get("state"),
+        change.updated_fields(),
     )
 
 
@@ -135,18 +199,22 @@ def _savepoint_on_postgresql(session: Session) -> AbstractContextManager[Any]:
 
 
 def upsert_participants(
-    session: Session, *, edition_id: int, changes: Sequence[ParticipantChange]
+    session: Session,
+    *,
+    edition_id: int,
+    changes: Sequence[ParticipantChange] | BatchRows,
 ) -> BatchOutcome:
     """Insert or update every participant of `changes` in edition `edition_id`, all or none.
 
     Uniqueness is judged on the edition as it will be after the batch, so two runners may
     swap chips or bibs in one batch; a value that would end up on two participants is a
     clash on each item that brings it (an item that already held it keeps it)."""
+    rows = changes if type(changes) is BatchRows else [_row_of(change) for change in changes]
     _lock_edition(session, edition_id)
     event_ids = set(
         session.execute(select(Event.id).where(Event.edition_id == edition_id)).scalars()
     )
-    unknown = [i for i, change in enumerate(changes) if change.event_id not in event_ids]
+    unknown = [i for i, row in enumerate(rows) if row[ROW_EVENT] not in event_ids]
     if unknown:
         raise UnknownEvent(unknown)
     existing = {
@@ -160,17 +228,17 @@ def upsert_participants(
             ).where(Participant.edition_id == edition_id)
         )
     }
-    clashes = _clashes_after(existing, changes)
+    clashes = _clashes_after(existing, rows)
     if clashes:
         raise ParticipantClash(clashes)
-    if not changes:
+    if not rows:
         return BatchOutcome(created=0, updated=0)
 
     # The edition lock makes the checks above exact, so a violation here is a bug: let it out.
-    park_values(session, moving_ids(existing, changes))
-    write_batch(session, edition_id=edition_id, changes=changes, now=utcnow())
-    created = sum(1 for change in changes if change.unique_id not in existing)
-    return BatchOutcome(created=created, updated=len(changes) - created)
+    park_values(session, moving_ids(existing, rows))
+    write_batch(session, edition_id=edition_id, rows=rows, now=utcnow())
+    created = sum(1 for row in rows if row[ROW_UNIQUE_ID] not in existing)
+    return BatchOutcome(created=created, updated=len(rows) - created)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -263,20 +331,21 @@ def _clashes_of_one(session: Session, edition_id: int, change: ParticipantChange
 
 
 def _clashes_after(
-    existing: Mapping[str, tuple[int, str, str]], changes: Sequence[ParticipantChange]
+    existing: Mapping[str, tuple[int, str, str]], rows: Sequence[BatchRow]
 ) -> list[Clash]:
     """Clashes on the edition as the batch would leave it."""
     clashes: list[Clash] = []
     index_of: dict[str, int] = {}
-    for index, change in enumerate(changes):
-        if change.unique_id in index_of:
+    for index, row in enumerate(rows):
+        unique_id = row[ROW_UNIQUE_ID]
+        if unique_id in index_of:
             clashes.append(Clash(index, "unique_id"))
         else:
-            index_of[change.unique_id] = index
+            index_of[unique_id] = index
     after = {unique_id: (bib, chip) for unique_id, (_, bib, chip) in existing.items()}
     for unique_id, index in index_of.items():
-        change = changes[index]
-        after[unique_id] = (change.start_number, change.chip_code)
+        row = rows[index]
+        after[unique_id] = (row[ROW_START_NUMBER], row[ROW_CHIP_CODE])
     for position, name in enumerate(("start_number", "chip_code")):
         values = [held[position] for held in after.values()]
         if len(set(values)) == len(values):

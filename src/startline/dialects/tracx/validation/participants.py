@@ -106,9 +106,23 @@ def _fast_country(value: Any, race_exists: _RaceExists) -> Any:
     return _SLOW
 
 
+# Valid date strings already parsed: birth dates repeat across a batch, and parsing one
+# (regex + date()) was ~1.5 µs of a row's validation (measured on 50,000 rows). Bounded.
+_DATES: dict[str, Any] = {}
+_DATES_MAX = 50_000
+
+
 def _fast_date(value: Any, race_exists: _RaceExists) -> Any:
-    date = date_of_birth(value)
-    return _SLOW if date is None else date
+    if type(value) is not str:
+        return _SLOW
+    date = _DATES.get(value)
+    if date is None:
+        date = date_of_birth(value)
+        if date is None:
+            return _SLOW
+        if len(_DATES) < _DATES_MAX:
+            _DATES[value] = date
+    return date
 
 
 def _fast_start_number(value: Any, race_exists: _RaceExists) -> Any:
