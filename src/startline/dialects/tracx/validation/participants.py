@@ -270,6 +270,86 @@ def _validate_into(
     return values
 
 
+def _fast_item(data: Any, race_exists: _RaceExists) -> dict[str, Any] | None:
+    """The typed values when every field of `data` passes its fast check, else None.
+
+    The same checks as the _FIELDS' fast functions, unrolled: on a 50,000-item batch the
+    per-field loop and calls were ~1/3 of validation (measured). None sends the item down
+    _validate_into, which decides everything (errors included) as before."""
+    if type(data) is not dict:
+        return None
+    get = data.get
+    unique_id = get("unique_id", MISSING)
+    if _fast_unique_id(unique_id, race_exists) is _SLOW:
+        return None
+    first_name = get("first_name", MISSING)
+    last_name = get("last_name", MISSING)
+    if (
+        type(first_name) is not str
+        or len(first_name) > MAX_LENGTH
+        or "\0" in first_name
+        or not first_name.strip(PHP_TRIM)
+        or type(last_name) is not str
+        or len(last_name) > MAX_LENGTH
+        or "\0" in last_name
+        or not last_name.strip(PHP_TRIM)
+    ):
+        return None
+    country_code = get("country_code", MISSING)
+    if not (country_code is MISSING or country_code is None):
+        if type(country_code) is not str or country_code not in COUNTRIES_ANY_CASE:
+            return None
+        country_code = country_code.lower()
+    team_name = get("team_name", MISSING)
+    if (
+        not (team_name is MISSING or team_name is None)
+        and _fast_name(team_name, race_exists) is _SLOW
+    ):
+        return None
+    date = _fast_date(get("date_of_birth", MISSING), race_exists)
+    if date is _SLOW:
+        return None
+    start_number = _fast_start_number(get("start_number", MISSING), race_exists)
+    if start_number is _SLOW:
+        return None
+    chip_code = get("chip_code", MISSING)
+    if (
+        type(chip_code) is not str
+        or len(chip_code) != CHIP_LENGTH
+        or "\0" in chip_code
+        or not chip_code.strip(PHP_TRIM)
+    ):
+        return None
+    gender = get("gender", MISSING)
+    if not (gender is MISSING or gender is None or (type(gender) is str and gender in GENDER_SET)):
+        return None
+    state = get("state", MISSING)
+    if not (state is MISSING or state is None or (type(state) is str and state in STATE_SET)):
+        return None
+    race_id = get("race_id", MISSING)
+    if (
+        type(race_id) is not int
+        or not INT64_MIN <= race_id <= INT64_MAX
+        or not race_exists(race_id)
+    ):
+        return None
+    # The same keys in the same order as _validate_into's loop gives.
+    values = {"unique_id": unique_id, "first_name": first_name, "last_name": last_name}
+    if country_code is not MISSING:
+        values["country_code"] = country_code
+    if team_name is not MISSING:
+        values["team_name"] = team_name
+    values["date_of_birth"] = date
+    values["start_number"] = start_number
+    values["chip_code"] = chip_code
+    if gender is not MISSING:
+        values["gender"] = gender
+    if state is not MISSING:
+        values["state"] = state
+    values["race_id"] = race_id
+    return values
+
+
 def validate_participant(
     data: Any, *, key_prefix: str = "", race_exists: Callable[[int], bool]
 ) -> ValidationResult:
@@ -321,8 +401,11 @@ def validate_participants(
             errors[BATCH_ATTRIBUTE] = [f"The {BATCH_ATTRIBUTE} field must be a list."]
         return [], errors
     duplicates = _duplicate_indexes(items)
-    values = [
-        _validate_into(item, f"{index}.", race_exists, errors, index in duplicates)
-        for index, item in enumerate(items)
-    ]
+    values: list[dict[str, Any]] = []
+    append = values.append
+    for index, item in enumerate(items):
+        typed = None if index in duplicates else _fast_item(item, race_exists)
+        if typed is None:
+            typed = _validate_into(item, f"{index}.", race_exists, errors, index in duplicates)
+        append(typed)
     return values, errors
