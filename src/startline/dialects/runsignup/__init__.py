@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from startline.dialects.runsignup.errors import ApiError
+from startline.dialects.runsignup.errors import ApiError, envelope
 from startline.dialects.runsignup.respond import encode, error_response, lenient_format
 from startline.dialects.runsignup.routes import router
 from startline.dialects.runsignup.routing import RestPathMiddleware, is_rest_path
@@ -26,9 +26,7 @@ def render_http_error(request: Request, status_code: int, detail: str) -> Respon
 
 def _too_large(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     fmt = lenient_format(scope.get("query_string", b"").decode("latin-1"))
-    body, media_type = encode(
-        fmt, {"error": {"error_code": BODY_TOO_LARGE, "error_msg": "Invalid submission"}}
-    )
+    body, media_type = encode(fmt, envelope(BODY_TOO_LARGE))
     return 413, [(b"content-type", media_type.encode())], body
 
 
