@@ -47,22 +47,33 @@ def store_participant(
     data = parse_request_data(raw, content_type, query_string)
     if not isinstance(data, dict):
         data = {}  # a top-level array has none of the fields: "required" errors follow
-    try:
-        # One transaction for the scope check and the write: fewer round trips, and the
-        # event cannot leave the scope between the two.
-        with services.db.transaction() as session:
+    for last_try in (False, True):
+        try:
+            return _store_one(services, credential, data)
+        except ParticipantClash as exc:
+            # A concurrent write got there first (PostgreSQL: maybe this same runner's
+            # insert, now committed): judged again in a new transaction it is an update, or
+            # a clash with the runner who really holds the value.
+            if exc.raced and not last_try:
+                continue
+            return _unprocessable(clash_errors(exc, batch=False))
+        except UnknownEvent as exc:
+            return _unprocessable(unknown_event_errors(exc, batch=False))
+    raise AssertionError("unreachable: the last try returns")
 
-            def race_exists(event_id: int) -> bool:
-                return is_event_in_scope(session, credential.scope, event_id=event_id)
 
-            result = validate_participant(data, race_exists=race_exists)
-            if result.errors:
-                return _unprocessable(result.errors)
-            outcome = upsert_participant(session, change=change_from(result.values))
-    except ParticipantClash as exc:
-        return _unprocessable(clash_errors(exc, batch=False))
-    except UnknownEvent as exc:
-        return _unprocessable(unknown_event_errors(exc, batch=False))
+def _store_one(services: Services, credential: Credential, data: dict[str, Any]) -> JSONResponse:
+    # One transaction for the scope check and the write: fewer round trips, and the event
+    # cannot leave the scope between the two.
+    with services.db.transaction() as session:
+
+        def race_exists(event_id: int) -> bool:
+            return is_event_in_scope(session, credential.scope, event_id=event_id)
+
+        result = validate_participant(data, race_exists=race_exists)
+        if result.errors:
+            return _unprocessable(result.errors)
+        outcome = upsert_participant(session, change=change_from(result.values))
     return JSONResponse({"data": participant_resource(outcome.participant)})
 
 

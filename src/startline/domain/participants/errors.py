@@ -19,9 +19,14 @@ class Clash:
 
 
 class ParticipantClash(Conflict):
-    """A chip code, start number or unique id would end up on two participants."""
+    """A chip code, start number or unique id would end up on two participants.
 
-    def __init__(self, clashes: list[Clash]) -> None:
+    `raced`: the check before the write passed and a unique constraint refused the write, so
+    a concurrent transaction got there first (on PostgreSQL possibly an insert of this same
+    runner): the whole upsert, retried in a new transaction, judges it again."""
+
+    def __init__(self, clashes: list[Clash], *, raced: bool = False) -> None:
+        self.raced = raced
         self.clashes = sorted(clashes, key=lambda c: (c.index, UNIQUE_FIELDS.index(c.field)))
         super().__init__(
             "; ".join(f"item {c.index}: {c.field} already taken" for c in self.clashes)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -165,37 +164,24 @@ def upsert_participant(session: Session, *, change: ParticipantChange) -> Upsert
     The hot path of a race day (thousands a minute), so its statements are plain SQL at the
     driver: the ORM's per-statement cost was most of a request's CPU (profiled). Single
     upserts of one edition run side by side (PostgreSQL: a shared lock on the edition, which
-    only a batch takes exclusively); the unique constraints are the last word, and a clash
-    with a concurrent insert of this same runner is retried once, now as an update."""
+    only a batch takes exclusively); the unique constraints are the last word, and a
+    violation of them is a clash marked `raced`, which the caller may retry once."""
     edition_id = _edition_of_event(session, change.event_id)
     if edition_id is None:
         raise UnknownEvent([0])
-    for last_try in (False, True):
-        clashes = _clashes_of_one(session, edition_id, change)
-        if clashes:
-            raise ParticipantClash(clashes)
-        now = utcnow()
-        try:
-            with _savepoint_on_postgresql(session):
-                participant = write_one(session, edition_id=edition_id, change=change, now=now)
-        except IntegrityError as exc:
-            mapped = _clash_from(exc)
-            if mapped is None:
-                raise
-            if isinstance(mapped, ParticipantClash) and not last_try:
-                continue  # the holder committed meanwhile: the check above now sees who it is
-            raise mapped from exc
-        # created_at is written only by an insert, and `now` is this request's own instant.
-        return UpsertOutcome(participant=participant, created=participant.created_at == now)
-    raise AssertionError("unreachable: the last try returns or raises")
-
-
-def _savepoint_on_postgresql(session: Session) -> AbstractContextManager[Any]:
-    """PostgreSQL aborts the whole transaction on a failed statement, SQLite only the
-    statement: a savepoint lets the retry above go on (SQLite writers never race anyway)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return session.begin_nested()
-    return nullcontext()
+    clashes = _clashes_of_one(session, edition_id, change)
+    if clashes:
+        raise ParticipantClash(clashes)
+    now = utcnow()
+    try:
+        participant = write_one(session, edition_id=edition_id, change=change, now=now)
+    except IntegrityError as exc:
+        mapped = _clash_from(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    # created_at is written only by an insert, and `now` is this request's own instant.
+    return UpsertOutcome(participant=participant, created=participant.created_at == now)
 
 
 def upsert_participants(
@@ -374,5 +360,5 @@ def _clash_from(exc: IntegrityError) -> Exception | None:
         return UnknownEvent([0])
     for name in ("start_number", "chip_code"):
         if name in text:
-            return ParticipantClash([Clash(0, name)])
+            return ParticipantClash([Clash(0, name)], raced=True)
     return None
