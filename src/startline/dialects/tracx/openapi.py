@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from startline.dialects.tracx.validation import GENDERS, STATES
+
 PARTICIPANT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": [
@@ -25,21 +27,10 @@ PARTICIPANT_SCHEMA: dict[str, Any] = {
         "date_of_birth": {"type": "string", "format": "date", "example": "2001-01-01"},
         "start_number": {"type": ["string", "integer"], "maxLength": 100, "example": "1"},
         "chip_code": {"type": "string", "minLength": 7, "maxLength": 7, "example": "0000001"},
-        "gender": {"type": ["string", "null"], "enum": ["male", "female", "neutral", None]},
+        "gender": {"type": ["string", "null"], "enum": [*GENDERS, None]},
         "state": {
             "type": ["string", "null"],
-            "enum": [
-                "before",
-                "during",
-                "paused",
-                "resumed",
-                "after",
-                "finished",
-                "did_not_finish",
-                "disqualified",
-                "did_not_start",
-                None,
-            ],
+            "enum": [*STATES, None],
         },
         "race_id": {"type": "integer", "example": 1},
     },
