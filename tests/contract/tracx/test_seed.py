@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import re
 
-SEED_BODY = """{
-"unique_id": "1",
-"first_name": "Kris",
-"last_name": "Kuiper",
-"country_code": "nl",
-"team_name": null,
-"date_of_birth": "2001-01-01",
-"start_number": "1",
-"chip_code": "0000001",
-"gender": "male",
-"state": "before",
-"race_id": 1
-}"""
+from tests.support.tracx_seed import SEED_CURL_BODY
+
+SEED_BODY = SEED_CURL_BODY
 CURL_HEADERS = {
     "Accept": "application/json",
     "Content-Type": "application/x-www-form-urlencoded",  # what curl -d sends

@@ -7,39 +7,16 @@ import json
 import pytest
 
 from startline.dialects.tracx.body import parse_php_form, parse_request_data, trim_string
+from tests.support.tracx_seed import SEED_CURL_BODY, SEED_PARTICIPANT
 
 FORM = "application/x-www-form-urlencoded"
 
 # The seed's curl example, byte for byte: curl -d sends it as a form.
-SEED_BODY = b"""{
-"unique_id": "1",
-"first_name": "Kris",
-"last_name": "Kuiper",
-"country_code": "nl",
-"team_name": null,
-"date_of_birth": "2001-01-01",
-"start_number": "1",
-"chip_code": "0000001",
-"gender": "male",
-"state": "before",
-"race_id": 1
-}"""
+SEED_BODY = SEED_CURL_BODY.encode()
 
 
 def test_seed_curl_example_is_json_despite_the_form_content_type() -> None:
-    assert parse_request_data(SEED_BODY, FORM, b"") == {
-        "unique_id": "1",
-        "first_name": "Kris",
-        "last_name": "Kuiper",
-        "country_code": "nl",
-        "team_name": None,
-        "date_of_birth": "2001-01-01",
-        "start_number": "1",
-        "chip_code": "0000001",
-        "gender": "male",
-        "state": "before",
-        "race_id": 1,
-    }
+    assert parse_request_data(SEED_BODY, FORM, b"") == SEED_PARTICIPANT
 
 
 @pytest.mark.parametrize("content_type", [None, FORM, "text/plain", "application/json"])

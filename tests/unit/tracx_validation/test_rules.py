@@ -19,20 +19,9 @@ from startline.dialects.tracx.validation import (
     validate_participant,
     validate_participants,
 )
+from tests.support.tracx_seed import SEED_PARTICIPANT
 
-VALID: dict[str, Any] = {
-    "unique_id": "1",
-    "first_name": "Kris",
-    "last_name": "Kuiper",
-    "country_code": "nl",
-    "team_name": None,
-    "date_of_birth": "2001-01-01",
-    "start_number": "1",
-    "chip_code": "0000001",
-    "gender": "male",
-    "state": "before",
-    "race_id": 1,
-}
+VALID: dict[str, Any] = dict(SEED_PARTICIPANT)
 REQUIRED = (
     "unique_id",
     "first_name",
