@@ -10,8 +10,12 @@ from urllib.parse import urlsplit
 
 
 def request(
-    base_url: str, method: str, path: str, body: bytes | None = None,
-    headers: dict[str, str] | None = None, timeout: float = 300.0,
+    base_url: str,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 300.0,
 ) -> tuple[int, bytes, float]:
     """(status, body, seconds from sending the request to the last byte of the response)."""
     parts = urlsplit(base_url)
@@ -33,8 +37,9 @@ def json_body(data: bytes) -> Any:
         return None
 
 
-def multipart(fields: dict[str, str], boundary: str = "----startlinebenchprobe") -> tuple[
-        bytes, str]:
+def multipart(
+    fields: dict[str, str], boundary: str = "----startlinebenchprobe"
+) -> tuple[bytes, str]:
     chunks = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
         for name, value in fields.items()

@@ -23,7 +23,10 @@ STATES = ("before", "during", "paused", "resumed", "after", "finished")
 
 
 def server_env(
-    database_url: str, data_dir: Path, *, log_level: str = "warning",
+    database_url: str,
+    data_dir: Path,
+    *,
+    log_level: str = "warning",
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """The servers' environment: none of the caller's STARTLINE_* settings (a run must not
@@ -42,8 +45,14 @@ def server_env(
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([*startline_command(), *args], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [*startline_command(), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"startline {' '.join(args)} failed: {done.stderr.strip()}")
     return done.stdout
@@ -77,14 +86,27 @@ def create_targets(
         with database.transaction() as session:
             for name in names:
                 url = f"bench-{name}-{secrets.token_hex(4)}"
-                race = Race(name=f"Bench {name}", url_string=url, url_key=url.lower(),
-                            city="Moorestown", state="NJ", country_code="US",
-                            timezone="America/New_York", owner_id=owner_id)
+                race = Race(
+                    name=f"Bench {name}",
+                    url_string=url,
+                    url_key=url.lower(),
+                    city="Moorestown",
+                    state="NJ",
+                    country_code="US",
+                    timezone="America/New_York",
+                    owner_id=owner_id,
+                )
                 edition = Edition(race=race)
                 for k in range(events_per_edition):
-                    edition.events.append(Event(
-                        name=f"{k + 1}K", start_time=datetime(2027, 6, 7, 8, k % 60),
-                        event_type="running_race", distance=float(k + 1), distance_units="K"))
+                    edition.events.append(
+                        Event(
+                            name=f"{k + 1}K",
+                            start_time=datetime(2027, 6, 7, 8, k % 60),
+                            event_type="running_race",
+                            distance=float(k + 1),
+                            distance_units="K",
+                        )
+                    )
                 session.add(race)
                 session.flush()
                 targets[name] = Target(race.id, edition.id, [e.id for e in edition.events])
@@ -93,8 +115,7 @@ def create_targets(
     return targets
 
 
-def participant(i: int, prefix: str, event_ids: list[int], state: str = "before"
-                ) -> dict[str, Any]:
+def participant(i: int, prefix: str, event_ids: list[int], state: str = "before") -> dict[str, Any]:
     """Runner i of a scenario, as a Tracx client sends it; same shape as the Lua bodies."""
     return {
         "unique_id": f"{prefix.lower()}{i}",
@@ -118,12 +139,21 @@ def race_document(url_string: str, events: int) -> dict[str, Any]:
         "draft_race": "F",
         "timezone": "America/New_York",
         "contact_email": "director@example.com",
-        "address": {"street": "300 Mill St.", "city": "Moorestown", "state": "NJ",
-                    "zipcode": "08057", "country_code": "US"},
+        "address": {
+            "street": "300 Mill St.",
+            "city": "Moorestown",
+            "state": "NJ",
+            "zipcode": "08057",
+            "country_code": "US",
+        },
         "events": [
-            {"name": f"Event {k + 1}",
-             "start_time": f"2027-06-07 {7 + k // 6:02d}:{k % 6 * 10:02d}",
-             "event_type": "running_race", "distance": str(k + 1), "distance_units": "K"}
+            {
+                "name": f"Event {k + 1}",
+                "start_time": f"2027-06-07 {7 + k // 6:02d}:{k % 6 * 10:02d}",
+                "event_type": "running_race",
+                "distance": str(k + 1),
+                "distance_units": "K",
+            }
             for k in range(events)
         ],
     }
@@ -137,13 +167,16 @@ def signature(signing_id: int | str, secret: str, ts: int, nonce: str) -> str:
 
 def race_post_path(creds: dict[str, Any], nonce: str, ts: int | None = None) -> str:
     ts = int(time.time()) if ts is None else ts
-    query = urlencode({
-        "format": "json",
-        "api_key": creds["api_key"],
-        "api_secret": creds["api_secret"],
-        "protected_api_signature": signature(creds["signing_id"], creds["signing_secret"],
-                                             ts, nonce),
-    })
+    query = urlencode(
+        {
+            "format": "json",
+            "api_key": creds["api_key"],
+            "api_secret": creds["api_secret"],
+            "protected_api_signature": signature(
+                creds["signing_id"], creds["signing_secret"], ts, nonce
+            ),
+        }
+    )
     return "/rest/race?" + query
 
 
@@ -156,5 +189,9 @@ def write_race_posts(path: Path, creds: dict[str, Any], count: int, events: int,
         for n in range(count):
             nonce = f"{prefix}{n:05x}"
             document = race_document(f"b{tag}r{n}", events)
-            out.write(race_post_path(creds, nonce, ts) + "\t" +
-                      json.dumps(document, separators=(",", ":")) + "\n")
+            out.write(
+                race_post_path(creds, nonce, ts)
+                + "\t"
+                + json.dumps(document, separators=(",", ":"))
+                + "\n"
+            )

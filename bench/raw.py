@@ -8,17 +8,32 @@ import time
 from datetime import UTC, date, datetime
 from typing import Any
 
-COLUMNS = ("edition_id", "event_id", "unique_id", "start_number", "chip_code", "first_name",
-           "last_name", "country_code", "team_name", "date_of_birth", "gender", "state",
-           "created_at", "updated_at")
+COLUMNS = (
+    "edition_id",
+    "event_id",
+    "unique_id",
+    "start_number",
+    "chip_code",
+    "first_name",
+    "last_name",
+    "country_code",
+    "team_name",
+    "date_of_birth",
+    "gender",
+    "state",
+    "created_at",
+    "updated_at",
+)
 UPDATED = [c for c in COLUMNS if c not in ("edition_id", "unique_id", "created_at")]
 
 
 def _statement(paramstyle: str) -> str:
     marks = ", ".join("?" if paramstyle == "qmark" else "%s" for _ in COLUMNS)
     sets = ", ".join(f"{c} = excluded.{c}" for c in UPDATED)
-    return (f"INSERT INTO participants ({', '.join(COLUMNS)}) VALUES ({marks}) "
-            f"ON CONFLICT (edition_id, unique_id) DO UPDATE SET {sets}")
+    return (
+        f"INSERT INTO participants ({', '.join(COLUMNS)}) VALUES ({marks}) "
+        f"ON CONFLICT (edition_id, unique_id) DO UPDATE SET {sets}"
+    )
 
 
 def _rows(edition_id: int, items: list[dict[str, Any]], sqlite: bool) -> list[tuple[Any, ...]]:
@@ -26,19 +41,32 @@ def _rows(edition_id: int, items: list[dict[str, Any]], sqlite: bool) -> list[tu
     if sqlite:  # what the app stores on SQLite: naive UTC text
         now = now.replace(tzinfo=None).isoformat(sep=" ")
     return [
-        (edition_id, item["race_id"], item["unique_id"], item["start_number"],
-         item["chip_code"], item["first_name"], item["last_name"],
-         item["country_code"].upper() if item.get("country_code") else None,
-         item.get("team_name"),
-         item["date_of_birth"] if sqlite else date.fromisoformat(item["date_of_birth"]),
-         item.get("gender"), item["state"],
-         now, now)
+        (
+            edition_id,
+            item["race_id"],
+            item["unique_id"],
+            item["start_number"],
+            item["chip_code"],
+            item["first_name"],
+            item["last_name"],
+            item["country_code"].upper() if item.get("country_code") else None,
+            item.get("team_name"),
+            item["date_of_birth"] if sqlite else date.fromisoformat(item["date_of_birth"]),
+            item.get("gender"),
+            item["state"],
+            now,
+            now,
+        )
         for item in items
     ]
 
 
-def upsert(database_url: str, edition_id: int, items: list[dict[str, Any]],
-           sqlite_synchronous: str | None = None) -> float:
+def upsert(
+    database_url: str,
+    edition_id: int,
+    items: list[dict[str, Any]],
+    sqlite_synchronous: str | None = None,
+) -> float:
     """Upsert `items` into `edition_id` with one executemany; returns the seconds it took
     (row building included, connecting excluded). `sqlite_synchronous` mirrors a
     STARTLINE_SQLITE_SYNCHRONOUS given to the servers, so both sides pay the same fsyncs."""

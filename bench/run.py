@@ -32,24 +32,45 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 3 s per load run, a 5,000-row batch")
-    parser.add_argument("--db", choices=("sqlite", "postgresql", "all"), default="all",
-                        help="database kinds to run (default: all; PostgreSQL when reachable)")
-    parser.add_argument("--pg-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL",
-                                                                 DEFAULT_PG),
-                        help="a PostgreSQL URL allowed to CREATE/DROP DATABASE "
-                             "(env BENCH_PG_ADMIN_URL); a throw-away database is made on it")
-    parser.add_argument("--profile", action="store_true",
-                        help="record the server with py-spy during the main scenarios and "
-                             "write summaries to bench/profiles/")
-    parser.add_argument("--no-log-check", action="store_true",
-                        help="skip measuring the request log's cost at log level info")
-    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="a setting for every server, e.g. "
-                             "STARTLINE_SQLITE_SYNCHRONOUS=NORMAL (repeatable)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="results JSON path (default bench/results-<timestamp>.json)")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 3 s per load run, a 5,000-row batch"
+    )
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql", "all"),
+        default="all",
+        help="database kinds to run (default: all; PostgreSQL when reachable)",
+    )
+    parser.add_argument(
+        "--pg-admin-url",
+        default=os.environ.get("BENCH_PG_ADMIN_URL", DEFAULT_PG),
+        help="a PostgreSQL URL allowed to CREATE/DROP DATABASE "
+        "(env BENCH_PG_ADMIN_URL); a throw-away database is made on it",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="record the server with py-spy during the main scenarios and "
+        "write summaries to bench/profiles/",
+    )
+    parser.add_argument(
+        "--no-log-check",
+        action="store_true",
+        help="skip measuring the request log's cost at log level info",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every server, e.g. STARTLINE_SQLITE_SYNCHRONOUS=NORMAL (repeatable)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results JSON path (default bench/results-<timestamp>.json)",
+    )
     return parser.parse_args(argv)
 
 
@@ -68,8 +89,9 @@ def _pg_admin(admin_url: str, sql: str) -> None:
 
 def _git(*args: str) -> str:
     try:
-        return subprocess.run(["git", *args], cwd=BENCH_DIR, capture_output=True, text=True,
-                              timeout=30, check=False).stdout
+        return subprocess.run(
+            ["git", *args], cwd=BENCH_DIR, capture_output=True, text=True, timeout=30, check=False
+        ).stdout
     except OSError:
         return ""
 
@@ -102,17 +124,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --server-env wants NAME=VALUE, got {item!r}", file=sys.stderr)
             return 2
         extra[name] = value
-    options = Options.make(quick=args.quick, profile_dir=profile_dir,
-                           log_check=not args.no_log_check, server_env=extra)
+    options = Options.make(
+        quick=args.quick, profile_dir=profile_dir, log_check=not args.no_log_check, server_env=extra
+    )
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out or BENCH_DIR / f"results-{stamp}.json"
     started = time.monotonic()
     meta: dict[str, Any] = {
-        "timestamp": stamp, "mode": "quick" if args.quick else "full",
-        "source": "", "src_fingerprint": "", "python": platform.python_version(),
-        "machine": platform.platform(), "cpus": os.cpu_count(), "wrk": wrk,
-        "duration_s_per_load_run": options.duration_s, "batch_rows": options.batch_size,
-        "seeded_runners_for_updates": options.seeded, "server_env": extra,
+        "timestamp": stamp,
+        "mode": "quick" if args.quick else "full",
+        "source": "",
+        "src_fingerprint": "",
+        "python": platform.python_version(),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "wrk": wrk,
+        "duration_s_per_load_run": options.duration_s,
+        "batch_rows": options.batch_size,
+        "seeded_runners_for_updates": options.seeded,
+        "server_env": extra,
     }
     meta["source"], meta["src_fingerprint"] = _source_state()
     rows: list[dict[str, Any]] = []
@@ -134,19 +164,27 @@ def main(argv: list[str] | None = None) -> int:
     meta["elapsed_s"] = round(time.monotonic() - started, 1)
     meta["source_at_end"], meta["src_fingerprint_at_end"] = _source_state()
     if meta["src_fingerprint_at_end"] != meta["src_fingerprint"]:
-        notes.append(f"src/ changed during the run ({meta['source']} -> "
-                     f"{meta['source_at_end']}): servers started later ran newer code")
+        notes.append(
+            f"src/ changed during the run ({meta['source']} -> "
+            f"{meta['source_at_end']}): servers started later ran newer code"
+        )
     ratios = report.ratios(rows)
     targets = report.targets(rows)
-    out.write_text(json.dumps({"meta": meta, "results": rows, "ratios": ratios,
-                               "targets": targets, "notes": notes}, indent=2, default=str))
+    out.write_text(
+        json.dumps(
+            {"meta": meta, "results": rows, "ratios": ratios, "targets": targets, "notes": notes},
+            indent=2,
+            default=str,
+        )
+    )
     report.print_all(rows, ratios, targets, notes)
     print(f"\nresults: {out}  ({meta['elapsed_s']} s)")
     return 0
 
 
-def _run_postgresql(admin_url: str, options: Options, *, required: bool
-                    ) -> tuple[list[dict[str, Any]], str]:
+def _run_postgresql(
+    admin_url: str, options: Options, *, required: bool
+) -> tuple[list[dict[str, Any]], str]:
     name = f"startline_bench_{os.getpid()}"
     try:
         _pg_admin(admin_url, f"CREATE DATABASE {name}")

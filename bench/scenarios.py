@@ -42,12 +42,24 @@ class Options:
     server_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def make(cls, *, quick: bool, profile_dir: Path | None, log_check: bool,
-             server_env: dict[str, str] | None = None) -> Options:
-        return cls(quick=quick, duration_s=3 if quick else 10,
-                   batch_size=5_000 if quick else 50_000, seeded=5_000 if quick else 20_000,
-                   profile_dir=profile_dir, log_check=log_check, workers2=True,
-                   server_env=dict(server_env or {}))
+    def make(
+        cls,
+        *,
+        quick: bool,
+        profile_dir: Path | None,
+        log_check: bool,
+        server_env: dict[str, str] | None = None,
+    ) -> Options:
+        return cls(
+            quick=quick,
+            duration_s=3 if quick else 10,
+            batch_size=5_000 if quick else 50_000,
+            seeded=5_000 if quick else 20_000,
+            profile_dir=profile_dir,
+            log_check=log_check,
+            workers2=True,
+            server_env=dict(server_env or {}),
+        )
 
 
 @dataclass
@@ -62,23 +74,37 @@ class Context:
     notes: list[str] = field(default_factory=list)
 
     def env(self, log_level: str = "warning") -> dict[str, str]:
-        return server_env(self.database_url, self.work_dir / "data", log_level=log_level,
-                          extra=self.options.server_env)
+        return server_env(
+            self.database_url,
+            self.work_dir / "data",
+            log_level=log_level,
+            extra=self.options.server_env,
+        )
 
     def server(self, workers: int = 1, log_level: str = "warning") -> Server:
-        return Server(self.env(log_level), workers=workers,
-                      log_path=self.work_dir / f"server-{workers}w-{log_level}.log")
+        return Server(
+            self.env(log_level),
+            workers=workers,
+            log_path=self.work_dir / f"server-{workers}w-{log_level}.log",
+        )
 
     def add(self, row: dict[str, Any]) -> dict[str, Any]:
         row = {"db": self.kind, **row}
         self.rows.append(row)
         status = row["status"]
-        shown = (f"{row.get('rps', 0):8.0f} req/s  p50 {row.get('p50_ms', 0):7.2f} ms  "
-                 f"p99 {row.get('p99_ms', 0):7.2f} ms  errors {row.get('errors', 0)}"
-                 if "rps" in row and status == "ok" else
-                 f"{row.get('rows_per_s', 0):8.0f} rows/s" if "rows_per_s" in row else "")
-        print(f"  [{self.kind}] {row['scenario']:<28} {status:<14} {shown}"
-              + ("" if status == "ok" else f"  {row.get('detail', '')[:160]}"), flush=True)
+        shown = (
+            f"{row.get('rps', 0):8.0f} req/s  p50 {row.get('p50_ms', 0):7.2f} ms  "
+            f"p99 {row.get('p99_ms', 0):7.2f} ms  errors {row.get('errors', 0)}"
+            if "rps" in row and status == "ok"
+            else f"{row.get('rows_per_s', 0):8.0f} rows/s"
+            if "rows_per_s" in row
+            else ""
+        )
+        print(
+            f"  [{self.kind}] {row['scenario']:<28} {status:<14} {shown}"
+            + ("" if status == "ok" else f"  {row.get('detail', '')[:160]}"),
+            flush=True,
+        )
         return row
 
 
@@ -95,12 +121,16 @@ def prepare(kind: str, database_url: str, work_dir: Path, options: Options) -> C
     targets = create_targets(database_url, creds["user_id"], TRACX_TARGETS)
     targets.update(create_targets(database_url, creds["user_id"], ["get"], RACE_EVENTS))
     upd = targets["upd"]
-    raw.upsert(database_url, upd.edition_id,
-               [participant(i, "u", upd.event_ids[:1]) for i in range(options.seeded)])
+    raw.upsert(
+        database_url,
+        upd.edition_id,
+        [participant(i, "u", upd.event_ids[:1]) for i in range(options.seeded)],
+    )
     return Context(kind, database_url, work_dir, options, creds, targets)
 
 
 # --- probes: does the endpoint exist yet, and does it answer a correct request? -------------
+
 
 def _probe_result(status: int, body: bytes, ok: bool) -> tuple[str, str]:
     if status in (404, 405):
@@ -113,8 +143,9 @@ def _probe_result(status: int, body: bytes, ok: bool) -> tuple[str, str]:
 def probe_participant(ctx: Context, server: Server) -> tuple[str, str]:
     target = ctx.targets["probe"]
     body = json.dumps(participant(int(time.time() * 1000) % 900_000, "p", target.event_ids))
-    status, data, _ = client.request(server.base_url, "POST", "/v1/connect/participant",
-                                     body.encode(), tracx_headers(ctx))
+    status, data, _ = client.request(
+        server.base_url, "POST", "/v1/connect/participant", body.encode(), tracx_headers(ctx)
+    )
     return _probe_result(status, data, status == 200)
 
 
@@ -122,36 +153,53 @@ def probe_race_post(ctx: Context, server: Server) -> tuple[str, str]:
     import secrets
 
     tag = secrets.token_hex(3)
-    fields = {"request_format": "json",
-              "request": json.dumps(race_document(f"probe{tag}", RACE_EVENTS))}
+    fields = {
+        "request_format": "json",
+        "request": json.dumps(race_document(f"probe{tag}", RACE_EVENTS)),
+    }
     body, content_type = client.multipart(fields)
-    status, data, _ = client.request(server.base_url, "POST",
-                                     race_post_path(ctx.creds, secrets.token_hex(4)), body,
-                                     {"Content-Type": content_type})
+    status, data, _ = client.request(
+        server.base_url,
+        "POST",
+        race_post_path(ctx.creds, secrets.token_hex(4)),
+        body,
+        {"Content-Type": content_type},
+    )
     parsed = client.json_body(data)
-    return _probe_result(status, data, status == 200 and isinstance(parsed, dict)
-                         and "race" in parsed)
+    return _probe_result(
+        status, data, status == 200 and isinstance(parsed, dict) and "race" in parsed
+    )
 
 
 def probe_get(ctx: Context, server: Server, path: str) -> tuple[str, str]:
     status, data, _ = client.request(server.base_url, "GET", path)
-    return _probe_result(status, data, status == 200 and b"<error>" not in data
-                         and b"<race>" in data)
+    return _probe_result(
+        status, data, status == 200 and b"<error>" not in data and b"<race>" in data
+    )
 
 
 def tracx_headers(ctx: Context) -> dict[str, str]:
-    return {"Content-Type": "application/json", "Accept": "application/json",
-            "Authorization": ctx.creds["connect_token"]}
+    return {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "Authorization": ctx.creds["connect_token"],
+    }
 
 
 # --- wrk scenarios -----------------------------------------------------------------------
 
+
 def wrk_scenario(
-    ctx: Context, server: Server, name: str, script: str, connections: int,
-    env: dict[str, str], probe: tuple[str, str] = ("ok", ""), profile: bool = False,
+    ctx: Context,
+    server: Server,
+    name: str,
+    script: str,
+    connections: int,
+    env: dict[str, str],
+    probe: tuple[str, str] = ("ok", ""),
+    profile: bool = False,
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"scenario": name, "workers": server.workers,
-                           "connections": connections}
+    row: dict[str, Any] = {"scenario": name, "workers": server.workers, "connections": connections}
     status, detail = probe
     if status != "ok":
         return ctx.add({**row, "status": status, "detail": detail})
@@ -162,9 +210,14 @@ def wrk_scenario(
         recorder = (out, spy.start(server.pids()[-1], ctx.options.duration_s - 1, out))
     server.start_sampling()
     try:
-        result = run_wrk(script, server.base_url, connections=connections, threads=threads,
-                         duration_s=ctx.options.duration_s,
-                         env={**env, "BENCH_THREADS": str(threads)})
+        result = run_wrk(
+            script,
+            server.base_url,
+            connections=connections,
+            threads=threads,
+            duration_s=ctx.options.duration_s,
+            env={**env, "BENCH_THREADS": str(threads)},
+        )
     except Exception as exc:  # a failed run is reported, the others still run
         server.stop_sampling()
         return ctx.add({**row, "status": "failed", "detail": str(exc)[:500]})
@@ -177,48 +230,92 @@ def wrk_scenario(
             row["profile"] = str(summary)
     values = asdict(result)
     cpu_ms = 1000 * server.cpu_used / result.requests if result.requests else None
-    return ctx.add({**row, "status": "ok", **values, "rss_mb": rss / 2**20,
-                    "server_cpu_ms_per_req": cpu_ms,
-                    "server_cpu_share": server.cpu_used / result.duration_s,
-                    "machine_busy": server.machine_busy})
+    return ctx.add(
+        {
+            **row,
+            "status": "ok",
+            **values,
+            "rss_mb": rss / 2**20,
+            "server_cpu_ms_per_req": cpu_ms,
+            "server_cpu_share": server.cpu_used / result.duration_s,
+            "machine_busy": server.machine_busy,
+        }
+    )
 
 
 def run_echo(ctx: Context, server: Server, connections: int, suffix: str = "") -> dict[str, Any]:
-    return wrk_scenario(ctx, server, f"baseline echo c{connections}{suffix}", "echo.lua",
-                        connections, {})
+    return wrk_scenario(
+        ctx, server, f"baseline echo c{connections}{suffix}", "echo.lua", connections, {}
+    )
 
 
 def run_single(
-    ctx: Context, server: Server, mode: str, connections: int, target: str, suffix: str = "",
+    ctx: Context,
+    server: Server,
+    mode: str,
+    connections: int,
+    target: str,
+    suffix: str = "",
     probe: tuple[str, str] = ("ok", ""),
 ) -> dict[str, Any]:
     event_id = ctx.targets[target].event_ids[0]
-    env = {"BENCH_MODE": mode, "BENCH_TOKEN": ctx.creds["connect_token"],
-           "BENCH_RACE_ID": str(event_id), "BENCH_SEEDED": str(ctx.options.seeded)}
+    env = {
+        "BENCH_MODE": mode,
+        "BENCH_TOKEN": ctx.creds["connect_token"],
+        "BENCH_RACE_ID": str(event_id),
+        "BENCH_SEEDED": str(ctx.options.seeded),
+    }
     name = f"single {'insert' if mode == 'insert' else 'update'} c{connections}{suffix}"
-    return wrk_scenario(ctx, server, name, "participant.lua", connections, env, probe,
-                        profile=connections == 64 and server.workers == 1 and not suffix)
+    return wrk_scenario(
+        ctx,
+        server,
+        name,
+        "participant.lua",
+        connections,
+        env,
+        probe,
+        profile=connections == 64 and server.workers == 1 and not suffix,
+    )
 
 
-def run_race_post(ctx: Context, server: Server, connections: int,
-                  probe: tuple[str, str]) -> dict[str, Any]:
+def run_race_post(
+    ctx: Context, server: Server, connections: int, probe: tuple[str, str]
+) -> dict[str, Any]:
     requests_file = ctx.work_dir / f"race-posts-c{connections}.txt"
     if probe[0] == "ok":  # enough distinct signed requests for the whole run
         count = int(ctx.options.duration_s * 400)
         write_race_posts(requests_file, ctx.creds, count, RACE_EVENTS, f"{connections}x")
     env = {"BENCH_REQUESTS_FILE": str(requests_file)}
-    return wrk_scenario(ctx, server, f"race POST 20 events c{connections}", "race_post.lua",
-                        connections, env, probe, profile=connections == 8)
+    return wrk_scenario(
+        ctx,
+        server,
+        f"race POST 20 events c{connections}",
+        "race_post.lua",
+        connections,
+        env,
+        probe,
+        profile=connections == 8,
+    )
 
 
-def run_get_xml(ctx: Context, server: Server, connections: int,
-                probe: tuple[str, str]) -> dict[str, Any]:
+def run_get_xml(
+    ctx: Context, server: Server, connections: int, probe: tuple[str, str]
+) -> dict[str, Any]:
     env = {"BENCH_PATH": f"/rest/race/{ctx.targets['get'].race_id}?format=xml"}
-    return wrk_scenario(ctx, server, f"GET race XML c{connections}", "get.lua", connections,
-                        env, probe, profile=connections == 8)
+    return wrk_scenario(
+        ctx,
+        server,
+        f"GET race XML c{connections}",
+        "get.lua",
+        connections,
+        env,
+        probe,
+        profile=connections == 8,
+    )
 
 
 # --- batch and its raw baseline -------------------------------------------------------------
+
 
 def run_batch(ctx: Context, server: Server) -> None:
     target = ctx.targets["batch"]
@@ -227,16 +324,21 @@ def run_batch(ctx: Context, server: Server) -> None:
     for label, state in (("insert", "before"), ("update", "during")):
         items = [participant(i, "b", target.event_ids, state) for i in range(n)]
         body = json.dumps(items).encode()
-        row: dict[str, Any] = {"scenario": f"batch {n} {label}", "workers": server.workers,
-                               "rows": n, "body_mb": len(body) / 2**20}
+        row: dict[str, Any] = {
+            "scenario": f"batch {n} {label}",
+            "workers": server.workers,
+            "rows": n,
+            "body_mb": len(body) / 2**20,
+        }
         recorder = None
         if ctx.options.profile_dir is not None and label == "insert":
             out = ctx.options.profile_dir / f"{ctx.kind}-batch-{label}.collapsed"
             recorder = (out, spy.start(server.pids()[-1], 30, out))
         server.start_sampling()
         try:
-            status, data, seconds = client.request(server.base_url, "POST", path, body,
-                                                   tracx_headers(ctx))
+            status, data, seconds = client.request(
+                server.base_url, "POST", path, body, tracx_headers(ctx)
+            )
         finally:
             rss = server.stop_sampling()
         if recorder is not None and recorder[1] is not None:
@@ -247,17 +349,32 @@ def run_batch(ctx: Context, server: Server) -> None:
                 summary.write_text(spy.summarise(recorder[0]))
                 row["profile"] = str(summary)
         parsed = client.json_body(data) or {}
-        expected = {"created": n, "updated": 0} if label == "insert" else {
-            "created": 0, "updated": n}
+        expected = (
+            {"created": n, "updated": 0} if label == "insert" else {"created": 0, "updated": n}
+        )
         if status in (404, 405):
-            ctx.add({**row, "status": "not available",
-                     "detail": f"HTTP {status}: endpoint not implemented yet"})
+            ctx.add(
+                {
+                    **row,
+                    "status": "not available",
+                    "detail": f"HTTP {status}: endpoint not implemented yet",
+                }
+            )
             return
         ok = status == 200 and parsed.get("data") == expected
-        ctx.add({**row, "status": "ok" if ok else "failed", "seconds": seconds,
-                 "server_cpu_s": server.cpu_used, "machine_busy": server.machine_busy,
-                 "rows_per_s": n / seconds, "errors": 0 if ok else 1, "rss_mb": rss / 2**20,
-                 **({} if ok else {"detail": f"HTTP {status}: {data[:300]!r}"})})
+        ctx.add(
+            {
+                **row,
+                "status": "ok" if ok else "failed",
+                "seconds": seconds,
+                "server_cpu_s": server.cpu_used,
+                "machine_busy": server.machine_busy,
+                "rows_per_s": n / seconds,
+                "errors": 0 if ok else 1,
+                "rss_mb": rss / 2**20,
+                **({} if ok else {"detail": f"HTTP {status}: {data[:300]!r}"}),
+            }
+        )
 
 
 def run_raw(ctx: Context) -> None:
@@ -265,13 +382,26 @@ def run_raw(ctx: Context) -> None:
     n = ctx.options.batch_size
     for label, state in (("insert", "before"), ("update", "during")):
         items = [participant(i, "b", target.event_ids, state) for i in range(n)]
-        seconds = raw.upsert(ctx.database_url, target.edition_id, items,
-                             ctx.options.server_env.get("STARTLINE_SQLITE_SYNCHRONOUS"))
-        ctx.add({"scenario": f"raw executemany {n} {label}", "status": "ok", "rows": n,
-                 "seconds": seconds, "rows_per_s": n / seconds, "errors": 0})
+        seconds = raw.upsert(
+            ctx.database_url,
+            target.edition_id,
+            items,
+            ctx.options.server_env.get("STARTLINE_SQLITE_SYNCHRONOUS"),
+        )
+        ctx.add(
+            {
+                "scenario": f"raw executemany {n} {label}",
+                "status": "ok",
+                "rows": n,
+                "seconds": seconds,
+                "rows_per_s": n / seconds,
+                "errors": 0,
+            }
+        )
 
 
 # --- one database kind --------------------------------------------------------------------
+
 
 def run_kind(kind: str, database_url: str, options: Options) -> Context:
     """Every scenario on one database kind ("" = a fresh SQLite file); the scratch directory

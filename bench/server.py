@@ -62,8 +62,16 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> None:
-        command = [*startline_command(), "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--workers", str(self.workers)]
+        command = [
+            *startline_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # own session: stopped as one group, by its id
             command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -23,14 +23,29 @@ def start(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes] | N
     if tool is None:
         return None
     return subprocess.Popen(  # sampling only threads that hold the GIL: where the CPU goes
-        [tool, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds))),
-         "--rate", "250", "--gil", "--nonblocking", "--format", "raw", "--output", str(output)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            tool,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(max(1, int(seconds))),
+            "--rate",
+            "250",
+            "--gil",
+            "--nonblocking",
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def _frame(raw: str) -> str:
-    """"func (path/to/file.py:12)" -> "func (to/file.py)": one entry per function."""
+    """ "func (path/to/file.py:12)" -> "func (to/file.py)": one entry per function."""
     match = _LINE.search(raw)
     if not match:
         return raw.strip()

@@ -55,23 +55,40 @@ def run_wrk(
     """One wrk run: bounded by `duration_s`; the Lua script bounds the request count too."""
     threads = max(1, min(threads, connections))
     command = [
-        wrk_path(), "-t", str(threads), "-c", str(connections), "-d", f"{duration_s:g}s",
-        "--timeout", f"{timeout_s:g}s", "-s", str(LUA_DIR / script), url,
+        wrk_path(),
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration_s:g}s",
+        "--timeout",
+        f"{timeout_s:g}s",
+        "-s",
+        str(LUA_DIR / script),
+        url,
     ]
     lua_env = {**os.environ, **env, "BENCH_LUA_DIR": str(LUA_DIR)}
     done = subprocess.run(
-        command, env=lua_env, capture_output=True, text=True,
-        timeout=duration_s + timeout_s + 60, check=False,
+        command,
+        env=lua_env,
+        capture_output=True,
+        text=True,
+        timeout=duration_s + timeout_s + 60,
+        check=False,
     )
     for line in done.stdout.splitlines():
         if line.startswith(MARKER):
-            data = json.loads(line[len(MARKER):])
+            data = json.loads(line[len(MARKER) :])
             break
     else:
-        raise RuntimeError(f"wrk gave no result (exit {done.returncode}):\n"
-                           f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    detail = {key: int(data[key]) for key in
-              ("connect", "read", "write", "status", "timeout", "body")}
+        raise RuntimeError(
+            f"wrk gave no result (exit {done.returncode}):\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
+    detail = {
+        key: int(data[key]) for key in ("connect", "read", "write", "status", "timeout", "body")
+    }
     duration = data["duration_us"] / 1e6
     return WrkResult(
         requests=int(data["requests"]),

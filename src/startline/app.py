@@ -23,6 +23,7 @@ from startline.settings import Settings, SettingsError
 
 logger = logging.getLogger("startline.app")
 
+
 class SchemaOutOfDate(SettingsError):
     pass
 
@@ -34,9 +35,7 @@ def prepare_schema(db: Database, settings: Settings) -> None:
     if settings.is_embedded:
         upgrade(settings.resolved_database_url)
         return
-    raise SchemaOutOfDate(
-        "The database schema is out of date: run `startline db upgrade` first."
-    )
+    raise SchemaOutOfDate("The database schema is out of date: run `startline db upgrade` first.")
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -48,9 +47,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     secret_key = settings.resolved_secret_key()
     db = database or Database(settings.resolved_database_url, **settings.database_options())
     prepare_schema(db, settings)
-    services = Services(
-        settings=settings, db=db, secret_key=secret_key, box=SecretBox(secret_key)
-    )
+    services = Services(settings=settings, db=db, secret_key=secret_key, box=SecretBox(secret_key))
 
     app = FastAPI(
         title="startline",

@@ -32,8 +32,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="RunSignup API keys.", no_args_is_help=True)
-partners_app = typer.Typer(help="Registration partners and their signing identities.",
-                           no_args_is_help=True)
+partners_app = typer.Typer(
+    help="Registration partners and their signing identities.", no_args_is_help=True
+)
 timers_app = typer.Typer(help="Timer accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Tracx connect tokens.", no_args_is_help=True)
 for sub, name in (
@@ -387,8 +388,11 @@ def demo(as_json: JsonFlag = False) -> None:
     if as_json:
         print(json.dumps(result))
         return
-    emit({k: v for k, v in result.items() if not k.endswith("_request")}, as_json=False,
-         title="demo credentials")
+    emit(
+        {k: v for k, v in result.items() if not k.endswith("_request")},
+        as_json=False,
+        title="demo credentials",
+    )
     print("RunSignup, log in:\n  " + result["runsignup_first_request"])
     print("Tracx, get a session token:\n  " + result["tracx_first_request"])
 

@@ -30,32 +30,53 @@ def test_an_event_delete_racing_a_batch_into_it(client, app, db):
     doc = race_doc(name="Edited")
     doc.pop("url_string")
     doc["events"] = [{**doc["events"][0], "event_id": keep}]
-    params = {"format": "json", "api_key": key.key, "api_secret": key.secret,
-              "protected_api_signature": sign(partner.signing_id, partner.signing_secret,
-                                              int(time.time()), "deletes1")}
+    params = {
+        "format": "json",
+        "api_key": key.key,
+        "api_secret": key.secret,
+        "protected_api_signature": sign(
+            partner.signing_id, partner.signing_secret, int(time.time()), "deletes1"
+        ),
+    }
     answers: list[dict] = []
 
     def edit() -> None:
-        answers.append(client.post("/rest/race", params=params, data={
-            "race_id": str(race.race_id), "request_format": "xml",
-            "request": to_xml(doc)}).json())
+        answers.append(
+            client.post(
+                "/rest/race",
+                params=params,
+                data={
+                    "race_id": str(race.race_id),
+                    "request_format": "xml",
+                    "request": to_xml(doc),
+                },
+            ).json()
+        )
 
-    change = ParticipantChange(event_id=doomed, unique_id="u1", first_name="A", last_name="B",
-                               date_of_birth=date(1990, 1, 1), start_number="1",
-                               chip_code="CHIP001")
+    change = ParticipantChange(
+        event_id=doomed,
+        unique_id="u1",
+        first_name="A",
+        last_name="B",
+        date_of_birth=date(1990, 1, 1),
+        start_number="1",
+        chip_code="CHIP001",
+    )
     editor = threading.Thread(target=edit)
     batch_outcome: object = None
     with db.transaction() as session:
         # What upsert_participants does first: lock the edition, read its events.
-        session.execute(select(Edition.id).where(Edition.id == race.edition_id)
-                        .with_for_update(key_share=True))
+        session.execute(
+            select(Edition.id).where(Edition.id == race.edition_id).with_for_update(key_share=True)
+        )
         session.execute(select(Event.id).where(Event.edition_id == race.edition_id)).all()
         editor.start()
         time.sleep(1.0)  # the edit runs as far as it can
         try:
             with session.begin_nested():
                 batch_outcome = upsert_participants(
-                    session, edition_id=race.edition_id, changes=[change])
+                    session, edition_id=race.edition_id, changes=[change]
+                )
         except (UnknownEvent, EditionNotFound) as refused:
             batch_outcome = refused
     editor.join(timeout=60)

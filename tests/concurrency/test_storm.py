@@ -39,14 +39,17 @@ from tests.contract.runsignup.conftest import future, race_doc
 from tests.support.server import running_server
 
 
-def _post(log: Log, http: httpx.Client, name: str, url: str, keys: dict, ok: Callable,
-          **kwargs) -> httpx.Response:
+def _post(
+    log: Log, http: httpx.Client, name: str, url: str, keys: dict, ok: Callable, **kwargs
+) -> httpx.Response:
     sent = time.monotonic()
     response = http.post(url, **kwargs)
     answered = time.monotonic()
     acknowledged = ok(response)
-    log.record(Write(name, sent, answered, response.status_code,
-                     keys if acknowledged else {}), response.text)
+    log.record(
+        Write(name, sent, answered, response.status_code, keys if acknowledged else {}),
+        response.text,
+    )
     return response
 
 
@@ -75,11 +78,25 @@ def single_writer(world: World, log: Log, name: str, seed: int, stop: float) -> 
             index = rng.randrange(RUNNERS)
             chip_of = rng.choice((index, partner_of(index)))
             bib_of = rng.choice((index, partner_of(index)))
-            item = participant(world, index, event=rng.randrange(3), chip_of=chip_of,
-                               bib_of=bib_of, tag=f"{name}w{op}")
+            item = participant(
+                world,
+                index,
+                event=rng.randrange(3),
+                chip_of=chip_of,
+                bib_of=bib_of,
+                tag=f"{name}w{op}",
+            )
             keys = {item["unique_id"]: _row_of(item)}
-            _post(log, http, name, "/v1/connect/participant", keys, _tracx_ok, json=item,
-                  headers=world.tracx_headers())
+            _post(
+                log,
+                http,
+                name,
+                "/v1/connect/participant",
+                keys,
+                _tracx_ok,
+                json=item,
+                headers=world.tracx_headers(),
+            )
 
 
 def batch_writer(world: World, log: Log, name: str, seed: int, stop: float) -> None:
@@ -92,17 +109,20 @@ def batch_writer(world: World, log: Log, name: str, seed: int, stop: float) -> N
                 return
             tag = f"{name}b{op}"
             if op % 3 == 0:
-                items = [participant(world, i, event=rng.randrange(2), chip_of=i, bib_of=i,
-                                     tag=tag) for i in range(RUNNERS)]
+                items = [
+                    participant(world, i, event=rng.randrange(2), chip_of=i, bib_of=i, tag=tag)
+                    for i in range(RUNNERS)
+                ]
             else:
                 a = rng.randrange(0, RUNNERS, 2)
                 b = partner_of(a)
                 event = rng.randrange(3)
-                items = [participant(world, a, event=event, chip_of=b, bib_of=b, tag=tag),
-                         participant(world, b, event=event, chip_of=a, bib_of=a, tag=tag)]
+                items = [
+                    participant(world, a, event=event, chip_of=b, bib_of=b, tag=tag),
+                    participant(world, b, event=event, chip_of=a, bib_of=a, tag=tag),
+                ]
             keys = {item["unique_id"]: _row_of(item) for item in items}
-            _post(log, http, name, url, keys, _tracx_ok, json=items,
-                  headers=world.tracx_headers())
+            _post(log, http, name, url, keys, _tracx_ok, json=items, headers=world.tracx_headers())
 
 
 def _row_of(item: dict) -> tuple:
@@ -110,26 +130,37 @@ def _row_of(item: dict) -> tuple:
 
 
 def _edit_doc(world: World, name: str, event_count: int) -> dict:
-    events = [{"event_id": world.event_ids[i], "name": f"{name}-e{i}",
-               "start_time": future(f"06-07 {8 + i:02d}:00:00"), "event_type": "running_race"}
-              for i in range(event_count)]
+    events = [
+        {
+            "event_id": world.event_ids[i],
+            "name": f"{name}-e{i}",
+            "start_time": future(f"06-07 {8 + i:02d}:00:00"),
+            "event_type": "running_race",
+        }
+        for i in range(event_count)
+    ]
     doc = race_doc(name=name, events=events)
     doc.pop("url_string")
     return doc
 
 
-def _edit(world: World, log: Log, http: httpx.Client, name: str, tag: str, *,
-          preserve: bool) -> httpx.Response:
+def _edit(
+    world: World, log: Log, http: httpx.Client, name: str, tag: str, *, preserve: bool
+) -> httpx.Response:
     event_count = 2
     doc = _edit_doc(world, tag, event_count)
     keys = {"race": (tag,), **{f"event-{i}": (f"{tag}-e{i}",) for i in range(event_count)}}
     params = {**world.signed_params(), "preserve_missing_events": "T" if preserve else "F"}
-    files = {"request_format": (None, "json"), "request": (None, json.dumps(doc)),
-             "race_id": (None, str(world.race_id))}
+    files = {
+        "request_format": (None, "json"),
+        "request": (None, json.dumps(doc)),
+        "race_id": (None, str(world.race_id)),
+    }
     # Only "event has participants" may refuse an edit that deletes the busy event.
     allowed = set() if preserve else {213}
-    response = _post(log, http, name, "/rest/race", keys, _rsu_ok(allowed), params=params,
-                     files=files)
+    response = _post(
+        log, http, name, "/rest/race", keys, _rsu_ok(allowed), params=params, files=files
+    )
     error = response.json().get("error")
     if error is not None and [d["error_code"] for d in error.get("error_details", [])] != [293]:
         log.flag(f"delete refused with {error}")
@@ -164,8 +195,11 @@ def reader(world: World, log: Log, name: str, seed: int, stop: float) -> None:
                 return
             responses = [
                 http.get(f"/rest/race/{world.race_id}", params={"format": "json"}),
-                http.get("/v1/connect/races", params={"event_id": world.edition_id},
-                         headers=world.tracx_headers()),
+                http.get(
+                    "/v1/connect/races",
+                    params={"event_id": world.edition_id},
+                    headers=world.tracx_headers(),
+                ),
             ]
             for response in responses:
                 if response.status_code != 200 or "error" in response.json():
@@ -174,10 +208,15 @@ def reader(world: World, log: Log, name: str, seed: int, stop: float) -> None:
 
 
 CLIENTS: list[tuple[str, Callable]] = [
-    ("single-1", single_writer), ("single-2", single_writer), ("single-3", single_writer),
-    ("batch-1", batch_writer), ("batch-2", batch_writer), ("editor-1", race_editor),
+    ("single-1", single_writer),
+    ("single-2", single_writer),
+    ("single-3", single_writer),
+    ("batch-1", batch_writer),
+    ("batch-2", batch_writer),
+    ("editor-1", race_editor),
     ("editor-2", race_editor),
-    ("deleter", event_deleter), ("reader", reader),
+    ("deleter", event_deleter),
+    ("reader", reader),
 ]
 
 
@@ -192,8 +231,10 @@ def run_storm(world: World) -> Log:
         except BaseException as exc:  # noqa: BLE001 (reported by the test thread)
             failures.append(exc)
 
-    threads = [threading.Thread(target=guarded, args=(target, name, seed))
-               for seed, (name, target) in enumerate(CLIENTS)]
+    threads = [
+        threading.Thread(target=guarded, args=(target, name, seed))
+        for seed, (name, target) in enumerate(CLIENTS)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -206,14 +247,18 @@ def run_storm(world: World) -> Log:
 def final_state(db, world: World) -> dict[str, tuple]:
     with db.reading() as session:
         rows = session.execute(
-            select(Participant.unique_id, Participant.event_id, Participant.start_number,
-                   Participant.chip_code, Participant.first_name)
-            .where(Participant.edition_id == world.edition_id)
+            select(
+                Participant.unique_id,
+                Participant.event_id,
+                Participant.start_number,
+                Participant.chip_code,
+                Participant.first_name,
+            ).where(Participant.edition_id == world.edition_id)
         ).all()
-        race_name = session.execute(
-            select(Race.name).where(Race.id == world.race_id)).scalar_one()
+        race_name = session.execute(select(Race.name).where(Race.id == world.race_id)).scalar_one()
         events = session.execute(
-            select(Event.id, Event.name).where(Event.edition_id == world.edition_id)).all()
+            select(Event.id, Event.name).where(Event.edition_id == world.edition_id)
+        ).all()
     final: dict[str, tuple] = {row[0]: tuple(row[1:]) for row in rows}
     final["race"] = (race_name,)
     names = dict(events)
@@ -232,7 +277,8 @@ def assert_unique_per_edition(db) -> None:
             ).all()
             assert duplicates == [], f"duplicate {column.key}: {duplicates}"
         strays = session.execute(
-            select(Participant.id).join(Event, Event.id == Participant.event_id)
+            select(Participant.id)
+            .join(Event, Event.id == Participant.event_id)
             .where(Event.edition_id != Participant.edition_id)
         ).all()
         assert strays == []

@@ -62,10 +62,15 @@ class World:
 
     def signed_params(self) -> dict[str, str]:
         """Credentials and a fresh signature (its own nonce) for one race POST."""
-        signature = sign(self.signing_id, self.signing_secret, int(time.time()),
-                         secrets.token_hex(4))
-        return {"format": "json", "api_key": self.api_key, "api_secret": self.api_secret,
-                "protected_api_signature": signature}
+        signature = sign(
+            self.signing_id, self.signing_secret, int(time.time()), secrets.token_hex(4)
+        )
+        return {
+            "format": "json",
+            "api_key": self.api_key,
+            "api_secret": self.api_secret,
+            "protected_api_signature": signature,
+        }
 
     def tracx_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
@@ -76,14 +81,29 @@ def make_world(db: Database, base_url: str) -> World:
         accounts.create_user(session, email=OWNER, password="pw", is_admin=True)
         key = accounts.create_api_key(session, email=OWNER)
         partner = accounts.create_partner(session, name="Storm", box=SecretBox(TEST_SECRET_KEY))
-    world = World(base_url, key.key, key.secret, partner.signing_id, partner.signing_secret,
-                  connect_token(db, owner_email=OWNER))
-    events = [{"name": f"E{i}", "start_time": future(f"06-07 {8 + i:02d}:00:00"),
-               "event_type": "running_race"} for i in range(3)]
+    world = World(
+        base_url,
+        key.key,
+        key.secret,
+        partner.signing_id,
+        partner.signing_secret,
+        connect_token(db, owner_email=OWNER),
+    )
+    events = [
+        {
+            "name": f"E{i}",
+            "start_time": future(f"06-07 {8 + i:02d}:00:00"),
+            "event_type": "running_race",
+        }
+        for i in range(3)
+    ]
     doc = race_doc("StormRace", events=events)
-    response = httpx.post(f"{base_url}/rest/race", params=world.signed_params(), timeout=30,
-                          files={"request_format": (None, "json"),
-                                 "request": (None, json.dumps(doc))})
+    response = httpx.post(
+        f"{base_url}/rest/race",
+        params=world.signed_params(),
+        timeout=30,
+        files={"request_format": (None, "json"), "request": (None, json.dumps(doc))},
+    )
     assert "race" in response.json(), response.text
     race = response.json()["race"]
     world.race_id = race["race_id"]
@@ -92,12 +112,18 @@ def make_world(db: Database, base_url: str) -> World:
     return world
 
 
-def participant(world: World, index: int, *, event: int, chip_of: int, bib_of: int,
-                tag: str) -> dict[str, Any]:
+def participant(
+    world: World, index: int, *, event: int, chip_of: int, bib_of: int, tag: str
+) -> dict[str, Any]:
     return {
-        "unique_id": uid(index), "first_name": tag, "last_name": "Storm",
-        "date_of_birth": "1990-01-01", "start_number": bib(bib_of), "chip_code": chip(chip_of),
-        "gender": "female", "race_id": world.event_ids[event],
+        "unique_id": uid(index),
+        "first_name": tag,
+        "last_name": "Storm",
+        "date_of_birth": "1990-01-01",
+        "start_number": bib(bib_of),
+        "chip_code": chip(chip_of),
+        "gender": "female",
+        "race_id": world.event_ids[event],
     }
 
 
@@ -150,6 +176,8 @@ def lost_updates(writes: Iterable[Write], final: dict[str, tuple[Any, ...]]) -> 
         source = sources[0]
         later = [w for w in candidates if w is not source and w.sent > source.answered]
         if later:
-            problems.append(f"{key}: {later[0].client}'s acknowledged {later[0].values[key]} "
-                            f"lost to the earlier {source.client}'s {value}")
+            problems.append(
+                f"{key}: {later[0].client}'s acknowledged {later[0].values[key]} "
+                f"lost to the earlier {source.client}'s {value}"
+            )
     return problems

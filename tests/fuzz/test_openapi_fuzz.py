@@ -37,8 +37,11 @@ def _xml(_ctx: Any, response: Any) -> dict[str, Any]:
 @schemathesis.check
 def no_hidden_server_error(ctx: Any, response: Any, case: Any) -> bool | None:
     """RunSignup maps a 500 to HTTP 200 with error 4; that is a server error all the same."""
-    if not case.path.startswith("/rest") or b"<error_code>4<" not in response.content and \
-            b'"error_code":4,' not in response.content:
+    if (
+        not case.path.startswith("/rest")
+        or b"<error_code>4<" not in response.content
+        and b'"error_code":4,' not in response.content
+    ):
         return None
     raise AssertionError(f"RunSignup error 4 (Unknown error) for {case.path}")
 
@@ -83,6 +86,8 @@ def test_no_server_errors_and_schema_conformance(world: World, app, mode: str) -
     ran: dict[str, int] = {}
     for operation in _operations(app):
         _fuzz(world, operation, generation, ran)
-    print(f"\nschemathesis {mode}: {sum(ran.values())} cases over {len(ran)} operations "
-          f"(STARTLINE_FUZZ_EXAMPLES={EXAMPLES})")
+    print(
+        f"\nschemathesis {mode}: {sum(ran.values())} cases over {len(ran)} operations "
+        f"(STARTLINE_FUZZ_EXAMPLES={EXAMPLES})"
+    )
     assert len(ran) >= 10 and sum(ran.values()) >= len(ran)

@@ -41,9 +41,15 @@ class World:
 
     def participant(self, **overrides: Any) -> dict[str, Any]:
         body = {
-            "unique_id": "runner-1", "first_name": "Kris", "last_name": "Kuiper",
-            "country_code": "nl", "date_of_birth": "2001-01-01", "start_number": "1",
-            "chip_code": "0000001", "gender": "male", "state": "before",
+            "unique_id": "runner-1",
+            "first_name": "Kris",
+            "last_name": "Kuiper",
+            "country_code": "nl",
+            "date_of_birth": "2001-01-01",
+            "start_number": "1",
+            "chip_code": "0000001",
+            "gender": "male",
+            "state": "before",
             "race_id": self.race.event_ids[0],
         }
         body.update(overrides)
@@ -59,18 +65,25 @@ class World:
 @pytest.fixture
 def world(client, app, db) -> World:  # type: ignore[no-untyped-def]
     with db.transaction() as session:
-        accounts.create_user(session, email=OWNER, password=PASSWORD, first_name="O",
-                             last_name="W", is_admin=True)
+        accounts.create_user(
+            session, email=OWNER, password=PASSWORD, first_name="O", last_name="W", is_admin=True
+        )
     race = seed_race(db, owner_email=OWNER)
     with db.transaction() as session:
         key = accounts.create_api_key(session, email=OWNER)
         partner = accounts.create_partner(session, name="Partner", box=app.state.services.box)
     built = World(
-        client=client, db=db, race=race, api_key=key.key, api_secret=key.secret,
-        signing_id=partner.signing_id, signing_secret=partner.signing_secret,
+        client=client,
+        db=db,
+        race=race,
+        api_key=key.key,
+        api_secret=key.secret,
+        signing_id=partner.signing_id,
+        signing_secret=partner.signing_secret,
         token=connect_token(db, owner_email=OWNER),
     )
-    stored = client.post("/v1/connect/participant", json=built.participant(),
-                         headers={"Authorization": built.token})
+    stored = client.post(
+        "/v1/connect/participant", json=built.participant(), headers={"Authorization": built.token}
+    )
     assert stored.status_code == 200, stored.text
     return built

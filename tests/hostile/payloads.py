@@ -13,8 +13,12 @@ BILLION_LAUGHS = (
     + "]><request><name>&lol9;</name></request>"
 )
 QUADRATIC_BLOWUP = (
-    '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "' + "a" * 20_000 + '">]>'
-    + "<request><name>" + "&a;" * 20_000 + "</name></request>"
+    '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "'
+    + "a" * 20_000
+    + '">]>'
+    + "<request><name>"
+    + "&a;" * 20_000
+    + "</name></request>"
 )
 EXTERNAL_ENTITY = (
     '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'

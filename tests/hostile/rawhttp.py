@@ -39,8 +39,14 @@ def _read_response(sock: socket.socket, deadline: float) -> tuple[int, str, byte
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     text = head.decode("latin-1")
-    length = next((int(line.split(":", 1)[1]) for line in text.split("\r\n")
-                   if line.lower().startswith("content-length:")), 0)
+    length = next(
+        (
+            int(line.split(":", 1)[1])
+            for line in text.split("\r\n")
+            if line.lower().startswith("content-length:")
+        ),
+        0,
+    )
     while len(body) < length and time.monotonic() < deadline:
         sock.settimeout(max(deadline - time.monotonic(), 0.01))
         chunk = sock.recv(65536)
@@ -58,13 +64,22 @@ def _answered(sock: socket.socket) -> bool:
         return False
 
 
-def post_streaming(base_url: str, path: str, headers: dict[str, str], *, total: int,
-                   chunked: bool, timeout: float = 10.0) -> RawResponse:
+def post_streaming(
+    base_url: str,
+    path: str,
+    headers: dict[str, str],
+    *,
+    total: int,
+    chunked: bool,
+    timeout: float = 10.0,
+) -> RawResponse:
     """Chunked: stream up to `total` body bytes, stopping as soon as the server answers or
     stops reading. Not chunked: declare a Content-Length of `total` and wait for the answer
     before sending any body. Then read the answer."""
-    headers = {**headers, **({"Transfer-Encoding": "chunked"} if chunked
-                             else {"Content-Length": str(total)})}
+    headers = {
+        **headers,
+        **({"Transfer-Encoding": "chunked"} if chunked else {"Content-Length": str(total)}),
+    }
     deadline = time.monotonic() + timeout
     sent = 0
     with _connect(base_url, timeout) as sock:

@@ -18,9 +18,16 @@ STATES = ("before", "during", "paused", "resumed", "after", "finished")
 
 def participant(number: int, event_id: int, state: str) -> dict:
     return {
-        "unique_id": f"runner-{number}", "first_name": "Kris", "last_name": f"Kuiper {number}",
-        "country_code": "nl", "date_of_birth": "2001-01-01", "start_number": str(number),
-        "chip_code": f"{number:07d}", "gender": "male", "state": state, "race_id": event_id,
+        "unique_id": f"runner-{number}",
+        "first_name": "Kris",
+        "last_name": f"Kuiper {number}",
+        "country_code": "nl",
+        "date_of_birth": "2001-01-01",
+        "start_number": str(number),
+        "chip_code": f"{number:07d}",
+        "gender": "male",
+        "state": state,
+        "race_id": event_id,
     }
 
 

@@ -35,7 +35,8 @@ class Doc:
 
 def _race(**overrides: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "name": "Race", "url_string": "NewRace",
+        "name": "Race",
+        "url_string": "NewRace",
         "address": {"city": "Moorestown", "state": "NJ", "country_code": "US"},
         "events": [{"name": "8K", "start_time": "2031-06-07 08:30", "event_type": "running_race"}],
     }
@@ -56,11 +57,29 @@ def _j(name: str, doc: Any, codes: set[int] = REJECTED) -> Doc:
 
 
 def _every_field(value: Any) -> dict[str, Any]:
-    fields = ["name", "url_string", "draft_race", "contact_email", "timezone", "partner_id",
-              "partner_token", "timer_id"]
-    event = {name: value for name in ["event_id", "name", "start_time", "end_time",
-                                      "event_type", "distance", "distance_units",
-                                      "age_calc_base_date"]}
+    fields = [
+        "name",
+        "url_string",
+        "draft_race",
+        "contact_email",
+        "timezone",
+        "partner_id",
+        "partner_token",
+        "timer_id",
+    ]
+    event = {
+        name: value
+        for name in [
+            "event_id",
+            "name",
+            "start_time",
+            "end_time",
+            "event_type",
+            "distance",
+            "distance_units",
+            "age_calc_base_date",
+        ]
+    }
     address = {name: value for name in ["street", "city", "state", "country_code", "zipcode"]}
     return {**{name: value for name in fields}, "address": address, "events": [event]}
 
@@ -77,39 +96,88 @@ DOCS = [
     Doc("10^5 nested XML", p.DEEP_XML, "xml", frozenset(MALFORMED)),
     Doc("30,000 XML elements", "<r>" + "<a>1</a>" * 30_000 + "</r>", "xml", frozenset(MALFORMED)),
     Doc("XML NUL character reference", "<r><name>&#0;</name></r>", "xml", frozenset(MALFORMED)),
-    Doc("XML invalid UTF-8", b"<r><name>" + p.INVALID_UTF8 + b"</name></r>", "xml",
-        frozenset(REJECTED | MALFORMED)),
-    Doc("XML declared UTF-16", '<?xml version="1.0" encoding="utf-16"?><r><name>a</name></r>',
-        "xml", frozenset(REJECTED | MALFORMED)),
-    Doc("XML attributes only", '<r name="x"><events><event name="y"/></events></r>', "xml",
-        frozenset(REJECTED)),
+    Doc(
+        "XML invalid UTF-8",
+        b"<r><name>" + p.INVALID_UTF8 + b"</name></r>",
+        "xml",
+        frozenset(REJECTED | MALFORMED),
+    ),
+    Doc(
+        "XML declared UTF-16",
+        '<?xml version="1.0" encoding="utf-16"?><r><name>a</name></r>',
+        "xml",
+        frozenset(REJECTED | MALFORMED),
+    ),
+    Doc(
+        "XML attributes only",
+        '<r name="x"><events><event name="y"/></events></r>',
+        "xml",
+        frozenset(REJECTED),
+    ),
     Doc("malformed JSON", p.MALFORMED_JSON, "json", frozenset(MALFORMED)),
     Doc("JSON cut short", json.dumps(_race())[:-3], "json", frozenset(MALFORMED)),
     Doc("10^5 nested JSON arrays", p.DEEP_JSON_ARRAYS, "json", frozenset(MALFORMED)),
     Doc("10^5 nested JSON objects", p.DEEP_JSON_OBJECTS, "json", frozenset(MALFORMED)),
-    Doc("100,000-digit integer", json.dumps(_race()).replace('"8K"', p.HUGE_INTEGER), "json",
-        frozenset(MALFORMED)),
+    Doc(
+        "100,000-digit integer",
+        json.dumps(_race()).replace('"8K"', p.HUGE_INTEGER),
+        "json",
+        frozenset(MALFORMED),
+    ),
     _j("1e999 distance", json.loads(json.dumps(_race(events=[_event(distance=1e999)])))),
-    Doc("NaN distance", json.dumps(_race(events=[_event(distance=float("nan"))])), "json",
-        frozenset(REJECTED)),
+    Doc(
+        "NaN distance",
+        json.dumps(_race(events=[_event(distance=float("nan"))])),
+        "json",
+        frozenset(REJECTED),
+    ),
     _j("huge event_id", _race(events=[_event(event_id=2**70)])),
     _j("negative event_id", _race(events=[_event(event_id=-1)])),
     _j("float event_id", _race(events=[_event(event_id=1.5)])),
-    _j("year 9999 and year 1", _race(events=[_event(start_time="9999-12-31 23:59",
-                                                    end_time="0001-01-01 00:00",
-                                                    age_calc_base_date="0000-00-00")])),
+    _j(
+        "year 9999 and year 1",
+        _race(
+            events=[
+                _event(
+                    start_time="9999-12-31 23:59",
+                    end_time="0001-01-01 00:00",
+                    age_calc_base_date="0000-00-00",
+                )
+            ]
+        ),
+    ),
     Doc("lone surrogate", json.dumps(_race(name="\ud800")), "json", frozenset(MALFORMED)),
-    Doc("lone low surrogate", json.dumps(_race()).replace('"Race"', '"R\\udfffce"'), "json",
-        frozenset(MALFORMED)),
-    Doc("lone surrogate in a key", json.dumps(_race()).replace('"name"', '"\\ud800"', 1),
-        "json", frozenset(MALFORMED)),
-    Doc("JSON invalid UTF-8", json.dumps(_race()).encode().replace(b"Race", p.INVALID_UTF8),
-        "json", frozenset(REJECTED)),
-    _j("NUL bytes", _race(name="Ra\x00ce", address=_address(city="Moo\x00rest"),
-                          events=[_event(name="8\x00K")])),
+    Doc(
+        "lone low surrogate",
+        json.dumps(_race()).replace('"Race"', '"R\\udfffce"'),
+        "json",
+        frozenset(MALFORMED),
+    ),
+    Doc(
+        "lone surrogate in a key",
+        json.dumps(_race()).replace('"name"', '"\\ud800"', 1),
+        "json",
+        frozenset(MALFORMED),
+    ),
+    Doc(
+        "JSON invalid UTF-8",
+        json.dumps(_race()).encode().replace(b"Race", p.INVALID_UTF8),
+        "json",
+        frozenset(REJECTED),
+    ),
+    _j(
+        "NUL bytes",
+        _race(
+            name="Ra\x00ce", address=_address(city="Moo\x00rest"), events=[_event(name="8\x00K")]
+        ),
+    ),
     _j("huge strings", _race(name="a" * 200_000, address=_address(street="s" * 200_000))),
-    _j("SQL injection", _race(name=p.SQL_INJECTION, url_string="a' OR 1=1 --",
-                              address=_address(city=p.SQL_INJECTION))),
+    _j(
+        "SQL injection",
+        _race(
+            name=p.SQL_INJECTION, url_string="a' OR 1=1 --", address=_address(city=p.SQL_INJECTION)
+        ),
+    ),
     _j("header injection", _race(url_string=p.HEADER_INJECTION)),
     _j("every field an array", _every_field([1, 2])),
     _j("every field an object", _every_field({"a": 1})),
@@ -119,9 +187,11 @@ DOCS = [
     _j("every field an int", _every_field(7)),
     _j("events of junk", _race(events=[1, "x", None, []])),
     _j("address a string", _race(address="300 Mill St.")),
-    _j("option flags of the wrong type", _race(preserve_missing_events=[1],
-                                               allow_past_event_creation={}),
-       {3} | REJECTED),
+    _j(
+        "option flags of the wrong type",
+        _race(preserve_missing_events=[1], allow_past_event_creation={}),
+        {3} | REJECTED,
+    ),
     Doc("top-level array", "[1, 2]", "json", frozenset(MALFORMED)),
     Doc("top-level null", "null", "json", frozenset(MALFORMED)),
     Doc("top-level string", '"race"', "json", frozenset(MALFORMED)),
@@ -172,8 +242,9 @@ def test_hostile_race_documents_on_create_and_edit(world: World, subtests) -> No
 def test_hostile_documents_answer_in_xml_too(world: World, subtests) -> None:
     for doc in DOCS[:8] + DOCS[-8:]:
         with subtests.test(doc.name):
-            _check(world, lambda doc=doc: _post_doc(world, "/rest/race", doc, "xml"), doc.codes,
-                   "xml")
+            _check(
+                world, lambda doc=doc: _post_doc(world, "/rest/race", doc, "xml"), doc.codes, "xml"
+            )
 
 
 RAW_BODIES = [
@@ -183,15 +254,26 @@ RAW_BODIES = [
     ("application/json", p.DEEP_JSON_OBJECTS.encode(), MALFORMED),
     ("application/json", p.INVALID_UTF8, MALFORMED),
     ("application/json", b"\x00" * 64, MALFORMED),
-    ("application/x-www-form-urlencoded", b"request=" + p.INVALID_UTF8 + b"&request_format=json",
-     MALFORMED),
+    (
+        "application/x-www-form-urlencoded",
+        b"request=" + p.INVALID_UTF8 + b"&request_format=json",
+        MALFORMED,
+    ),
     ("application/x-www-form-urlencoded", b"request={" + b"&" * 5000, MALFORMED | {3}),
     ("application/x-www-form-urlencoded", b"a=1&" * 2000, {3}),
     ("multipart/form-data", b"--x\r\n", {3}),
-    ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data; name=\"request\""
-     b"\r\n\r\n" + p.INVALID_UTF8 + b"\r\n--x--\r\n", MALFORMED),
-    ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data; name=\"request\""
-     b"; filename=\"r.xml\"\r\n\r\n" + p.BILLION_LAUGHS.encode() + b"\r\n--x--\r\n", MALFORMED),
+    (
+        "multipart/form-data; boundary=x",
+        b'--x\r\nContent-Disposition: form-data; name="request"'
+        b"\r\n\r\n" + p.INVALID_UTF8 + b"\r\n--x--\r\n",
+        MALFORMED,
+    ),
+    (
+        "multipart/form-data; boundary=x",
+        b'--x\r\nContent-Disposition: form-data; name="request"'
+        b'; filename="r.xml"\r\n\r\n' + p.BILLION_LAUGHS.encode() + b"\r\n--x--\r\n",
+        MALFORMED,
+    ),
     ("multipart/form-data; boundary=x", b"--x\r\nContent-Dispo", {3}),
     ("multipart/form-data; boundary=" + "x" * 5000, b"--", {3}),
     ("text/plain", json.dumps(_race()).encode(), {3}),
@@ -206,20 +288,41 @@ def test_hostile_raw_bodies_and_content_types(world: World, subtests) -> None:
     for content_type, body, codes in RAW_BODIES:
         headers = {"content-type": content_type} if content_type else {}
         with subtests.test(f"{content_type[:40]} {body[:20]!r}"):
-            _check(world, lambda body=body, headers=headers: world.client.post(
-                "/rest/race", params=world.rsu_query(), content=body, headers=headers),
-                codes)
+            _check(
+                world,
+                lambda body=body, headers=headers: world.client.post(
+                    "/rest/race", params=world.rsu_query(), content=body, headers=headers
+                ),
+                codes,
+            )
 
 
 HOSTILE_QUERIES = [
-    {"race_id": "1" * 100}, {"race_id": "%00"}, {"race_id": "-1"}, {"race_id": "１２"},
-    {"race_id": "1e3"}, {"race_id": "' OR 1=1 --"}, {"page": "9" * 50}, {"page": "-1"},
-    {"results_per_page": "0"}, {"results_per_page": "9" * 9}, {"name": "%' OR 1=1 --"},
-    {"name": "a\x00b"}, {"state": "\x00"}, {"country_code": "c" * 10_000},
-    {"start_date": "9999-12-31"}, {"start_date": "0001-01-01"}, {"end_date": "99/99/9999"},
-    {"events": "X"}, {"future_events_only": "\x00"}, {"format": "csv"}, {"format": "\x00"},
-    {"api_key": "\x00", "api_secret": "\x00"}, {"tmp_key": "\x00", "tmp_secret": "x"},
-    {"rsu_api_key": "' OR 1=1 --"}, {"api_key": "k" * 10_000, "api_secret": "s"},
+    {"race_id": "1" * 100},
+    {"race_id": "%00"},
+    {"race_id": "-1"},
+    {"race_id": "１２"},
+    {"race_id": "1e3"},
+    {"race_id": "' OR 1=1 --"},
+    {"page": "9" * 50},
+    {"page": "-1"},
+    {"results_per_page": "0"},
+    {"results_per_page": "9" * 9},
+    {"name": "%' OR 1=1 --"},
+    {"name": "a\x00b"},
+    {"state": "\x00"},
+    {"country_code": "c" * 10_000},
+    {"start_date": "9999-12-31"},
+    {"start_date": "0001-01-01"},
+    {"end_date": "99/99/9999"},
+    {"events": "X"},
+    {"future_events_only": "\x00"},
+    {"format": "csv"},
+    {"format": "\x00"},
+    {"api_key": "\x00", "api_secret": "\x00"},
+    {"tmp_key": "\x00", "tmp_secret": "x"},
+    {"rsu_api_key": "' OR 1=1 --"},
+    {"api_key": "k" * 10_000, "api_secret": "s"},
 ]
 
 
@@ -239,9 +342,15 @@ def test_hostile_query_parameters_on_reads(world: World, subtests) -> None:
                 world.assert_unchanged(before)
 
 
-RAW_QUERY_STRINGS = ["&" * 30_000, "format=json&" + "a=1&" * 2000, "format=json&a=%zz&race_id=%",
-                     "format=json&race_id=%ed%a0%80", "format=json&format=xml&format=%00",
-                     "format=json&page=1&page[]=2", "%ff%fe=%00"]
+RAW_QUERY_STRINGS = [
+    "&" * 30_000,
+    "format=json&" + "a=1&" * 2000,
+    "format=json&a=%zz&race_id=%",
+    "format=json&race_id=%ed%a0%80",
+    "format=json&format=xml&format=%00",
+    "format=json&page=1&page[]=2",
+    "%ff%fe=%00",
+]
 
 
 def test_hostile_raw_query_strings(world: World, subtests) -> None:
@@ -259,8 +368,16 @@ def test_hostile_raw_query_strings(world: World, subtests) -> None:
                 world.assert_unchanged(before)
 
 
-HOSTILE_PATHS = ["/rest/race/%00", "/rest/race/%ff", "/rest/race/..%2f..", "/rest/race/" + "9" * 30,
-                 "/rest/race/1.5", "/rest/%00", "/rest/race/1%0d%0aX:%20y", "/REST/RACE/1/2/3"]
+HOSTILE_PATHS = [
+    "/rest/race/%00",
+    "/rest/race/%ff",
+    "/rest/race/..%2f..",
+    "/rest/race/" + "9" * 30,
+    "/rest/race/1.5",
+    "/rest/%00",
+    "/rest/race/1%0d%0aX:%20y",
+    "/REST/RACE/1/2/3",
+]
 
 
 def test_hostile_paths(world: World, subtests) -> None:
@@ -276,40 +393,68 @@ def test_hostile_paths(world: World, subtests) -> None:
 
 def test_hostile_login_and_logout(world: World, subtests) -> None:
     bodies = [
-        b"email=%00&password=x", b"email=" + b"a" * 100_000 + b"&password=x",
+        b"email=%00&password=x",
+        b"email=" + b"a" * 100_000 + b"&password=x",
         b"email=owner%40example.com%00&password=" + PASSWORD.replace(" ", "+").encode(),
         b"email=owner%40example.com&password=%ED%A0%80%FF",
-        b"email=' OR 1=1 --&password=' OR 1=1 --", b"email[]=a&email[]=b&password=x",
-        b"password=" + b"p" * 500_000, b"email=owner%40example.com&password=",
+        b"email=' OR 1=1 --&password=' OR 1=1 --",
+        b"email[]=a&email[]=b&password=x",
+        b"password=" + b"p" * 500_000,
+        b"email=owner%40example.com&password=",
     ]
     for body in bodies:
         with subtests.test(f"login {body[:40]!r}"):
-            code = _check(world, lambda body=body: world.client.post(
-                "/rest/login", params={"format": "json"}, content=body,
-                headers={"content-type": "application/x-www-form-urlencoded"}), {3, 101, 102})
+            code = _check(
+                world,
+                lambda body=body: world.client.post(
+                    "/rest/login",
+                    params={"format": "json"},
+                    content=body,
+                    headers={"content-type": "application/x-www-form-urlencoded"},
+                ),
+                {3, 101, 102},
+            )
             assert code != 0
-    for query in [{"tmp_key": "\x00", "tmp_secret": "\x00"}, {"tmp_key": "' OR 1=1 --"},
-                  {"tmp_key": "k" * 10_000, "tmp_secret": "\udfff".encode("utf-8", "surrogatepass")
-                   .decode("latin-1")}]:
+    for query in [
+        {"tmp_key": "\x00", "tmp_secret": "\x00"},
+        {"tmp_key": "' OR 1=1 --"},
+        {
+            "tmp_key": "k" * 10_000,
+            "tmp_secret": "\udfff".encode("utf-8", "surrogatepass").decode("latin-1"),
+        },
+    ]:
         with subtests.test(f"logout {str(query)[:40]}"):
-            _check(world, lambda query=query: world.client.post(
-                "/rest/logout", params={"format": "json", **query}), {3, 6})
+            _check(
+                world,
+                lambda query=query: world.client.post(
+                    "/rest/logout", params={"format": "json", **query}
+                ),
+                {3, 6},
+            )
 
 
 def test_hostile_signatures(world: World, subtests) -> None:
     now = int(time.time())
     signatures = [
-        "", "\x00", "1.1.aaaaaaaa." + "0" * 40, "999999999.999999999999.aaaaaaaa." + "0" * 40,
-        "a" * 5000, f"{world.signing_id}.{now}.' OR 1=1.{'0' * 40}",
+        "",
+        "\x00",
+        "1.1.aaaaaaaa." + "0" * 40,
+        "999999999.999999999999.aaaaaaaa." + "0" * 40,
+        "a" * 5000,
+        f"{world.signing_id}.{now}.' OR 1=1.{'0' * 40}",
         f"{world.signing_id}.{now}.aaaaaaaa.{'0' * 40}",
     ]
     doc = json.dumps(_race(url_string="SignedRace"))
     for value in signatures:
         with subtests.test(value[:30]):
             query = {**world.rsu_query(), "protected_api_signature": value}
-            _check(world, lambda query=query: world.client.post(
-                "/rest/race", params=query, data={"request": doc, "request_format": "json"}),
-                {290, 291})
+            _check(
+                world,
+                lambda query=query: world.client.post(
+                    "/rest/race", params=query, data={"request": doc, "request_format": "json"}
+                ),
+                {290, 291},
+            )
 
 
 def test_header_injection_stays_out_of_headers(world: World) -> None:
@@ -339,8 +484,9 @@ def test_bodies_over_the_limit_are_413_before_read_whole(world: World, settings,
         stalled = stall(server.base_url, path, headers)
         try:
             for total, chunked, most in [(10 * 1024 * mib, False, 1), (256 * mib, True, 32 * mib)]:
-                answer = post_streaming(server.base_url, path, headers, total=total,
-                                        chunked=chunked)
+                answer = post_streaming(
+                    server.base_url, path, headers, total=total, chunked=chunked
+                )
                 assert answer.status == 413, answer.head
                 assert json.loads(answer.body)["error"]["error_code"] == 11
                 assert answer.sent < most, (chunked, answer.sent)

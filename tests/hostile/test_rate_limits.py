@@ -95,11 +95,18 @@ def test_runsignup_throttle_in_xml_keeps_the_envelope(limited, db):
 def test_wrong_credentials_are_refused_before_they_are_counted(limited, db):
     key, secret = make_key(db, "a@example.com")
     for _ in range(LIMIT + 2):
-        response = limited.get("/rest/races", params={"format": "json", "api_key": key,
-                                                      "api_secret": "wrong"})
+        response = limited.get(
+            "/rest/races", params={"format": "json", "api_key": key, "api_secret": "wrong"}
+        )
         assert error_code(response) == 6
-    assert error_code(limited.get("/rest/races", params={"format": "json", "api_key": key,
-                                                         "api_secret": secret})) is None
+    assert (
+        error_code(
+            limited.get(
+                "/rest/races", params={"format": "json", "api_key": key, "api_secret": secret}
+            )
+        )
+        is None
+    )
 
 
 def test_anonymous_reads_and_logins_are_limited_per_client_ip(limited, db):
@@ -111,21 +118,30 @@ def test_anonymous_reads_and_logins_are_limited_per_client_ip(limited, db):
     form = {"email": "a@example.com", "password": "wrong"}
     assert_throttled(limited.post("/rest/login", params={"format": "json"}, data=form))
     with db.reading() as session:
-        assert accounts.recent_login_failures(
-            session, email="a@example.com", window_seconds=600
-        ) == 0
+        assert (
+            accounts.recent_login_failures(session, email="a@example.com", window_seconds=600) == 0
+        )
 
 
 def test_a_throttled_race_post_leaves_its_nonce_unspent(limited, app, db):
     key, secret = make_key(db, "a@example.com")
     with db.transaction() as session:
         partner = accounts.create_partner(session, name="P", box=app.state.services.box)
+
     def post(nonce: str) -> httpx.Response:
-        params = {"format": "json", "api_key": key, "api_secret": secret,
-                  "protected_api_signature": sign(partner.signing_id, partner.signing_secret,
-                                                  int(time.time()), nonce)}
-        return limited.post("/rest/race", params=params,
-                            data={"request_format": "xml", "request": to_xml(race_doc("X1"))})
+        params = {
+            "format": "json",
+            "api_key": key,
+            "api_secret": secret,
+            "protected_api_signature": sign(
+                partner.signing_id, partner.signing_secret, int(time.time()), nonce
+            ),
+        }
+        return limited.post(
+            "/rest/race",
+            params=params,
+            data={"request_format": "xml", "request": to_xml(race_doc("X1"))},
+        )
 
     for _ in range(LIMIT):
         limited.get("/rest/races", params={"api_key": key, "api_secret": secret})
@@ -141,8 +157,9 @@ def test_tracx_429_body_and_retry_after(settings, db):
     wait_for_window_room()
     with TestClient(app, raise_server_exceptions=False) as client:
         headers = {"Authorization": f"Bearer {token}"}
-        statuses = [client.get("/v1/connect/events", headers=headers).status_code
-                    for _ in range(LIMIT)]
+        statuses = [
+            client.get("/v1/connect/events", headers=headers).status_code for _ in range(LIMIT)
+        ]
         throttled = client.get("/v1/connect/events", headers=headers)
     assert statuses == [200] * LIMIT
     assert throttled.status_code == 429
@@ -167,16 +184,16 @@ def test_old_windows_are_pruned(db, monkeypatch):
         limits.count_hit(session, bucket="stale", window_seconds=60, now=start)
         for minute in range(3):
             for _ in range(2):
-                limits.count_hit(session, bucket="live", window_seconds=60,
-                                 now=start + timedelta(minutes=minute))
+                limits.count_hit(
+                    session, bucket="live", window_seconds=60, now=start + timedelta(minutes=minute)
+                )
     with db.reading() as session:
         rows = session.execute(select(RateCounter.bucket, RateCounter.count)).all()
     # One row per live bucket (its past windows went with each new window's first hit).
     assert sorted(rows) == [("live", 2), ("stale", 1)]
     monkeypatch.setitem(limits._last_prune, "at", float("-inf"))
     with db.transaction() as session:
-        limits.count_hit(session, bucket="late", window_seconds=60,
-                         now=start + timedelta(days=2))
+        limits.count_hit(session, bucket="late", window_seconds=60, now=start + timedelta(days=2))
     with db.reading() as session:
         assert session.execute(select(RateCounter.bucket)).scalars().all() == ["late"]
 
@@ -193,16 +210,21 @@ def test_the_limit_holds_across_two_server_processes(settings, db, tmp_path: Pat
         running_server(settings, tmp_path / "one", **env) as one,
         running_server(settings, tmp_path / "two", **env) as two,
     ):
+
         def call(index: int) -> bool:
             """True when the request got through, False when it was throttled."""
             base = (one, two)[index % 2].base_url
             if dialect == "tracx":
-                response = httpx.get(f"{base}/v1/connect/events", timeout=60,
-                                     headers={"Authorization": token})
+                response = httpx.get(
+                    f"{base}/v1/connect/events", timeout=60, headers={"Authorization": token}
+                )
                 assert response.status_code in {200, 429}
                 return response.status_code == 200
-            response = httpx.get(f"{base}/rest/races", timeout=60, params={
-                "format": "json", "api_key": key, "api_secret": secret})
+            response = httpx.get(
+                f"{base}/rest/races",
+                timeout=60,
+                params={"format": "json", "api_key": key, "api_secret": secret},
+            )
             if "error" not in response.json():
                 return True
             assert_throttled(response)

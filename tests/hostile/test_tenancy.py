@@ -48,8 +48,7 @@ class Tenants:
 
 def make_user(db: Database, email: str) -> tuple[str, str]:
     with db.transaction() as session:
-        accounts.create_user(session, email=email, password=PASSWORD, first_name="F",
-                             last_name="L")
+        accounts.create_user(session, email=email, password=PASSWORD, first_name="F", last_name="L")
         issued = accounts.create_api_key(session, email=email)
     return issued.key, issued.secret
 
@@ -67,20 +66,42 @@ def tenants(app, db: Database) -> Tenants:
         session.execute(update(Race).where(Race.id == draft_a.race_id).values(is_draft=True))
         session.execute(update(Race).values(contact_email="contact@example.com"))
         race_token = accounts.create_connect_token(
-            session, owner_email="alice@example.com", permissions=accounts.PERMISSIONS,
-            race_ids=[race_a.race_id]).token
+            session,
+            owner_email="alice@example.com",
+            permissions=accounts.PERMISSIONS,
+            race_ids=[race_a.race_id],
+        ).token
         timer_token = accounts.create_connect_token(
-            session, owner_email="bob@example.com", permissions=accounts.PERMISSIONS,
-            timer_id=timer_id).token
+            session,
+            owner_email="bob@example.com",
+            permissions=accounts.PERMISSIONS,
+            timer_id=timer_id,
+        ).token
         partner = accounts.create_partner(session, name="P", box=app.state.services.box)
-    return Tenants(alice, bob, race_a, draft_a, race_b, race_t, race_token, timer_token,
-                   partner.signing_id, partner.signing_secret)
+    return Tenants(
+        alice,
+        bob,
+        race_a,
+        draft_a,
+        race_b,
+        race_t,
+        race_token,
+        timer_token,
+        partner.signing_id,
+        partner.signing_secret,
+    )
 
 
 def runner(event_id: int, unique_id: str = "u1") -> dict[str, Any]:
-    return {"unique_id": unique_id, "first_name": "A", "last_name": "B",
-            "date_of_birth": "1990-01-01", "start_number": unique_id, "chip_code": "CHIP001",
-            "race_id": event_id}
+    return {
+        "unique_id": unique_id,
+        "first_name": "A",
+        "last_name": "B",
+        "date_of_birth": "1990-01-01",
+        "start_number": unique_id,
+        "chip_code": "CHIP001",
+        "race_id": event_id,
+    }
 
 
 def participant_count(db: Database) -> int:
@@ -97,31 +118,54 @@ def session_token(client: Any, token: str) -> str:
 def tracx_calls(own: SeededRace, other: SeededRace) -> list[tuple[str, Callable]]:
     """Every Tracx endpoint aimed at `other`, as (name, call(client, authorization))."""
     return [
-        ("list races", lambda c, a: c.get("/v1/connect/races",
-                                          params={"event_id": other.edition_id},
-                                          headers={"Authorization": a})),
-        ("store one", lambda c, a: c.post("/v1/connect/participant",
-                                          json=runner(other.event_ids[0]),
-                                          headers={"Authorization": a})),
-        ("store batch", lambda c, a: c.post(
-            f"/v1/connect/events/{other.edition_id}/participants",
-            json=[runner(other.event_ids[0])], headers={"Authorization": a})),
-        ("batch smuggling one", lambda c, a: c.post(
-            f"/v1/connect/events/{own.edition_id}/participants",
-            json=[runner(own.event_ids[0], "u1"), runner(other.event_ids[0], "u2")],
-            headers={"Authorization": a})),
+        (
+            "list races",
+            lambda c, a: c.get(
+                "/v1/connect/races",
+                params={"event_id": other.edition_id},
+                headers={"Authorization": a},
+            ),
+        ),
+        (
+            "store one",
+            lambda c, a: c.post(
+                "/v1/connect/participant",
+                json=runner(other.event_ids[0]),
+                headers={"Authorization": a},
+            ),
+        ),
+        (
+            "store batch",
+            lambda c, a: c.post(
+                f"/v1/connect/events/{other.edition_id}/participants",
+                json=[runner(other.event_ids[0])],
+                headers={"Authorization": a},
+            ),
+        ),
+        (
+            "batch smuggling one",
+            lambda c, a: c.post(
+                f"/v1/connect/events/{own.edition_id}/participants",
+                json=[runner(own.event_ids[0], "u1"), runner(other.event_ids[0], "u2")],
+                headers={"Authorization": a},
+            ),
+        ),
     ]
 
 
 @pytest.mark.parametrize("scope", ["race", "timer"])
 @pytest.mark.parametrize("credential", ["connect token", "session token"])
 def test_a_scoped_token_reaches_no_other_race(client, db, tenants, scope, credential):
-    token, own = ((tenants.race_token, tenants.race_a) if scope == "race"
-                  else (tenants.timer_token, tenants.race_t))
+    token, own = (
+        (tenants.race_token, tenants.race_a)
+        if scope == "race"
+        else (tenants.timer_token, tenants.race_t)
+    )
     if credential == "session token":
         token = session_token(client, token)
-    others = [r for r in (tenants.race_a, tenants.draft_a, tenants.race_b, tenants.race_t)
-              if r is not own]
+    others = [
+        r for r in (tenants.race_a, tenants.draft_a, tenants.race_b, tenants.race_t) if r is not own
+    ]
     events = client.get("/v1/connect/events", headers={"Authorization": token})
     assert [item["id"] for item in events.json()["data"]["items"]] == [own.edition_id]
     for other in others:
@@ -133,29 +177,42 @@ def test_a_scoped_token_reaches_no_other_race(client, db, tenants, scope, creden
                 assert response.status_code == 422, (name, response.text)
     assert participant_count(db) == 0
     # ...while the same calls on the token's own race do work (the test can fail).
-    mine = client.get("/v1/connect/races", params={"event_id": own.edition_id},
-                      headers={"Authorization": token})
+    mine = client.get(
+        "/v1/connect/races", params={"event_id": own.edition_id}, headers={"Authorization": token}
+    )
     assert len(mine.json()["data"]["items"]) == len(own.event_ids)
-    stored = client.post("/v1/connect/participant", json=runner(own.event_ids[0]),
-                         headers={"Authorization": token})
+    stored = client.post(
+        "/v1/connect/participant", json=runner(own.event_ids[0]), headers={"Authorization": token}
+    )
     assert stored.status_code == 200 and participant_count(db) == 1
 
 
 def edit_doc(race: SeededRace, name: str) -> str:
     doc = race_doc(name=name)
     doc.pop("url_string")
-    doc["events"] = [{**doc["events"][0], "event_id": event_id, "name": f"E{event_id}"}
-                     for event_id in race.event_ids]
+    doc["events"] = [
+        {**doc["events"][0], "event_id": event_id, "name": f"E{event_id}"}
+        for event_id in race.event_ids
+    ]
     return to_xml(doc)
 
 
 def rsu_edit(client: Any, tenants: Tenants, key: dict[str, str], race: SeededRace) -> Any:
-    signature = sign(tenants.signing_id, tenants.signing_secret, int(time.time()),
-                     f"{time.monotonic_ns() % 10**8:08d}")
-    return client.post("/rest/race", params={"format": "json", **key,
-                                             "protected_api_signature": signature},
-                       data={"race_id": str(race.race_id), "request_format": "xml",
-                             "request": edit_doc(race, "Taken over")})
+    signature = sign(
+        tenants.signing_id,
+        tenants.signing_secret,
+        int(time.time()),
+        f"{time.monotonic_ns() % 10**8:08d}",
+    )
+    return client.post(
+        "/rest/race",
+        params={"format": "json", **key, "protected_api_signature": signature},
+        data={
+            "race_id": str(race.race_id),
+            "request_format": "xml",
+            "request": edit_doc(race, "Taken over"),
+        },
+    )
 
 
 def error(response: Any) -> int | None:
@@ -165,8 +222,9 @@ def error(response: Any) -> int | None:
 
 
 def login(client: Any, email: str, password: str = PASSWORD) -> Any:
-    return client.post("/rest/login", params={"format": "json"},
-                       data={"email": email, "password": password})
+    return client.post(
+        "/rest/login", params={"format": "json"}, data={"email": email, "password": password}
+    )
 
 
 def test_a_runsignup_key_reaches_no_other_users_race(client, tenants):
@@ -176,13 +234,15 @@ def test_a_runsignup_key_reaches_no_other_users_race(client, tenants):
     for key in (bob_key, bob_tmp):
         for race in (tenants.race_a, tenants.draft_a):
             assert error(rsu_edit(client, tenants, key, race)) == 7
-        draft = client.get(f"/rest/race/{tenants.draft_a.race_id}",
-                           params={"format": "json", **key})
+        draft = client.get(
+            f"/rest/race/{tenants.draft_a.race_id}", params={"format": "json", **key}
+        )
         assert error(draft) == 201
         listed = client.get("/rest/races", params={"format": "json", **key}).json()["races"]
         assert tenants.draft_a.race_id not in {r["race"]["race_id"] for r in listed}
-        public = client.get(f"/rest/race/{tenants.race_a.race_id}",
-                            params={"format": "json", **key}).json()["race"]
+        public = client.get(
+            f"/rest/race/{tenants.race_a.race_id}", params={"format": "json", **key}
+        ).json()["race"]
         assert "contact@example.com" not in str(public)
     with client.app.state.services.db.reading() as session:
         names = session.execute(select(Race.name)).scalars().all()
@@ -195,8 +255,10 @@ def test_a_runsignup_key_reaches_no_other_users_race(client, tenants):
 def test_credentials_of_one_dialect_are_nothing_in_the_other(client, tenants):
     key, secret = tenants.alice
     for authorization in (f"{key}|{secret}", secret, f"Bearer {key}"):
-        assert client.get("/v1/connect/events",
-                          headers={"Authorization": authorization}).status_code == 401
+        assert (
+            client.get("/v1/connect/events", headers={"Authorization": authorization}).status_code
+            == 401
+        )
     token_id, token_secret = tenants.race_token.split("|")
     params = {"format": "json", "api_key": token_id, "api_secret": token_secret}
     assert error(client.get("/rest/races", params=params)) == 6
@@ -215,28 +277,40 @@ def test_revoked_and_expired_credentials_stop_at_once_on_every_process(
         base = server.base_url
         key, secret = tenants.alice
         rsu_params = {"format": "json", "api_key": key, "api_secret": secret}
-        tmp = httpx.post(f"{base}/rest/login", params={"format": "json"}, timeout=30,
-                         data={"email": "alice@example.com", "password": PASSWORD}).json()
+        tmp = httpx.post(
+            f"{base}/rest/login",
+            params={"format": "json"},
+            timeout=30,
+            data={"email": "alice@example.com", "password": PASSWORD},
+        ).json()
         tmp_params = {"format": "json", "tmp_key": tmp["tmp_key"], "tmp_secret": tmp["tmp_secret"]}
-        jwt_text = httpx.post(f"{base}/v1/connect/session-token", timeout=30,
-                              headers={"Authorization": tenants.race_token}).json()["data"]["token"]
+        jwt_text = httpx.post(
+            f"{base}/v1/connect/session-token",
+            timeout=30,
+            headers={"Authorization": tenants.race_token},
+        ).json()["data"]["token"]
         races_url = f"{base}/rest/races"
         events_url = f"{base}/v1/connect/events"
         for _ in range(1):  # all live first
             assert error(fresh_get(races_url, params=rsu_params)) is None
             assert error(fresh_get(races_url, params=tmp_params)) is None
             assert fresh_get(events_url, headers={"Authorization": jwt_text}).status_code == 200
-            assert fresh_get(events_url,
-                             headers={"Authorization": tenants.timer_token}).status_code == 200
+            assert (
+                fresh_get(events_url, headers={"Authorization": tenants.timer_token}).status_code
+                == 200
+            )
 
         with db.transaction() as session:
             accounts.revoke_api_key(session, key=key)
             accounts.revoke_connect_token(session, token_id=int(tenants.race_token.split("|")[0]))
-            session.execute(update(TemporaryCredential).values(
-                last_used_at=utcnow() - timedelta(hours=2)))
-            session.execute(update(ConnectToken)
-                            .where(ConnectToken.id == int(tenants.timer_token.split("|")[0]))
-                            .values(expires_at=utcnow() - timedelta(seconds=1)))
+            session.execute(
+                update(TemporaryCredential).values(last_used_at=utcnow() - timedelta(hours=2))
+            )
+            session.execute(
+                update(ConnectToken)
+                .where(ConnectToken.id == int(tenants.timer_token.split("|")[0]))
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
         for _ in range(4):
             assert error(fresh_get(races_url, params=rsu_params)) == 6
             assert error(fresh_get(races_url, params=tmp_params)) == 6
@@ -286,14 +360,23 @@ def test_concurrent_wrong_logins_get_no_more_tries_than_the_lockout_allows(
         running_server(settings, tmp_path / "one", **env) as one,
         running_server(settings, tmp_path / "two", **env) as two,
     ):
+
         def wrong(index: int) -> httpx.Response:
             base = (one, two)[index % 2].base_url
-            return httpx.post(f"{base}/rest/login", params={"format": "json"}, timeout=60,
-                              data={"email": "alice@example.com", "password": f"wrong{index}"})
+            return httpx.post(
+                f"{base}/rest/login",
+                params={"format": "json"},
+                timeout=60,
+                data={"email": "alice@example.com", "password": f"wrong{index}"},
+            )
 
         codes = [error(response) for response in parallel(attempts, wrong)]
-        right = httpx.post(f"{one.base_url}/rest/login", params={"format": "json"}, timeout=60,
-                           data={"email": "alice@example.com", "password": PASSWORD})
+        right = httpx.post(
+            f"{one.base_url}/rest/login",
+            params={"format": "json"},
+            timeout=60,
+            data={"email": "alice@example.com", "password": PASSWORD},
+        )
     assert set(codes) <= {102, 103}
     assert codes.count(102) <= max_failures, codes
     assert error(right) == 103
@@ -306,13 +389,24 @@ def test_a_signature_is_spent_once_across_two_processes(settings, db, tenants, t
         running_server(settings, tmp_path / "one") as one,
         running_server(settings, tmp_path / "two") as two,
     ):
+
         def post(index: int) -> httpx.Response:
             base = (one, two)[index % 2].base_url
-            return httpx.post(f"{base}/rest/race", timeout=60, params={
-                "format": "json", "api_key": key, "api_secret": secret,
-                "protected_api_signature": signature},
-                data={"race_id": str(tenants.race_a.race_id), "request_format": "xml",
-                      "request": edit_doc(tenants.race_a, "Replayed")})
+            return httpx.post(
+                f"{base}/rest/race",
+                timeout=60,
+                params={
+                    "format": "json",
+                    "api_key": key,
+                    "api_secret": secret,
+                    "protected_api_signature": signature,
+                },
+                data={
+                    "race_id": str(tenants.race_a.race_id),
+                    "request_format": "xml",
+                    "request": edit_doc(tenants.race_a, "Replayed"),
+                },
+            )
 
         codes = [error(response) for response in parallel(8, post)]
     assert sorted(codes, key=str) == [292] * 7 + [None]

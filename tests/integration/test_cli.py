@@ -41,8 +41,21 @@ def fails_with(result, text: str) -> None:
 
 
 def test_users_create(cli, db):
-    out = ok_json(cli("users", "create", "Ann@Example.com", "--password", "pw",
-                      "--first-name", "Ann", "--last-name", "Lee", "--admin", "--json"))
+    out = ok_json(
+        cli(
+            "users",
+            "create",
+            "Ann@Example.com",
+            "--password",
+            "pw",
+            "--first-name",
+            "Ann",
+            "--last-name",
+            "Lee",
+            "--admin",
+            "--json",
+        )
+    )
     assert out["email"] == "ann@example.com" and out["is_admin"] is True
     with db.reading() as session:
         user = session.get(User, out["user_id"])
@@ -94,14 +107,36 @@ def test_tokens_create_list_revoke(cli, db):
     ok_json(cli("users", "create", "admin@example.com", "--password", "pw", "--admin", "--json"))
     ok_json(cli("users", "create", "u@example.com", "--password", "pw", "--json"))
     timer = ok_json(cli("timers", "create", "T", "--json"))
-    out = ok_json(cli("tokens", "create", "--owner", "admin@example.com",
-                      "--permission", "permissions.events.list",
-                      "--permission", "permissions.participants.store", "--all",
-                      "--expires-in", "30", "--json"))
+    out = ok_json(
+        cli(
+            "tokens",
+            "create",
+            "--owner",
+            "admin@example.com",
+            "--permission",
+            "permissions.events.list",
+            "--permission",
+            "permissions.participants.store",
+            "--all",
+            "--expires-in",
+            "30",
+            "--json",
+        )
+    )
     assert out["token"].startswith(f"{out['token_id']}|")
-    timer_token = ok_json(cli("tokens", "create", "--owner", "u@example.com", "--permission",
-                              "permissions.races.list", "--timer", str(timer["timer_id"]),
-                              "--json"))
+    timer_token = ok_json(
+        cli(
+            "tokens",
+            "create",
+            "--owner",
+            "u@example.com",
+            "--permission",
+            "permissions.races.list",
+            "--timer",
+            str(timer["timer_id"]),
+            "--json",
+        )
+    )
     listed = ok_json(cli("tokens", "list", "--json"))["tokens"]
     assert [t["scope"] for t in listed] == ["all", "timer"]
     assert out["token"].split("|")[1] not in json.dumps(listed)
@@ -130,19 +165,49 @@ def test_tokens_create_errors(cli, args, message):
 
 def test_all_scope_needs_an_admin(cli):
     ok_json(cli("users", "create", "u@example.com", "--password", "pw", "--json"))
-    fails_with(cli("tokens", "create", "--owner", "u@example.com", "--permission",
-                   "permissions.events.list", "--all"), "admin")
-    fails_with(cli("tokens", "create", "--owner", "ghost@example.com", "--permission",
-                   "permissions.events.list", "--all"), "no user")
+    fails_with(
+        cli(
+            "tokens",
+            "create",
+            "--owner",
+            "u@example.com",
+            "--permission",
+            "permissions.events.list",
+            "--all",
+        ),
+        "admin",
+    )
+    fails_with(
+        cli(
+            "tokens",
+            "create",
+            "--owner",
+            "ghost@example.com",
+            "--permission",
+            "permissions.events.list",
+            "--all",
+        ),
+        "no user",
+    )
 
 
 def test_demo_is_idempotent_and_prints_working_credentials(cli, db):
     first = ok_json(cli("demo", "--json"))
     second = ok_json(cli("demo", "--json"))
     assert first == second
-    for key in ("email", "password", "api_key", "api_secret", "partner_token", "signing_id",
-                "signing_secret", "timer_id", "connect_token", "runsignup_first_request",
-                "tracx_first_request"):
+    for key in (
+        "email",
+        "password",
+        "api_key",
+        "api_secret",
+        "partner_token",
+        "signing_id",
+        "signing_secret",
+        "timer_id",
+        "connect_token",
+        "runsignup_first_request",
+        "tracx_first_request",
+    ):
         assert first[key]
     with db.reading() as session:
         assert len(session.execute(select(User)).all()) == 1
@@ -159,19 +224,27 @@ def test_db_upgrade(cli):
 
 def test_unreachable_database_is_one_line(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(app, ["users", "create", "a@example.com", "--password", "x"], env={
-        "STARTLINE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-        "STARTLINE_SECRET_KEY": "k",
-    })
+    result = runner.invoke(
+        app,
+        ["users", "create", "a@example.com", "--password", "x"],
+        env={
+            "STARTLINE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "STARTLINE_SECRET_KEY": "k",
+        },
+    )
     fails_with(result, "database")
 
 
 def test_postgres_without_secret_key_is_one_line():
     runner = CliRunner()
-    result = runner.invoke(app, ["serve"], env={
-        "STARTLINE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-        "STARTLINE_SECRET_KEY": "",
-    })
+    result = runner.invoke(
+        app,
+        ["serve"],
+        env={
+            "STARTLINE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "STARTLINE_SECRET_KEY": "",
+        },
+    )
     fails_with(result, "STARTLINE_SECRET_KEY")
 
 
@@ -183,7 +256,12 @@ def test_partners_sign_prints_a_valid_signature(cli, app, db):
     assert result.exit_code == 0, result.output
     signature = result.stdout.strip()
     with db.transaction() as session:
-        signer = verify(session, signature, box=app.state.services.box,
-                        window_seconds=300, nonce_window_seconds=900)
+        signer = verify(
+            session,
+            signature,
+            box=app.state.services.box,
+            window_seconds=300,
+            nonce_window_seconds=900,
+        )
     assert signer.partner_id == partner["partner_id"]
     fails_with(cli("partners", "sign", "4242"), "no active signing identity")

@@ -67,12 +67,16 @@ def test_integrity_constraints_exist(database_url):
         participant_uniques = {
             tuple(c["column_names"]) for c in inspector.get_unique_constraints("participants")
         }
-        assert {("edition_id", "unique_id"), ("edition_id", "chip_code"),
-                ("edition_id", "start_number")} <= participant_uniques
+        assert {
+            ("edition_id", "unique_id"),
+            ("edition_id", "chip_code"),
+            ("edition_id", "start_number"),
+        } <= participant_uniques
         race_uniques = {tuple(c["column_names"]) for c in inspector.get_unique_constraints("races")}
         assert ("url_key",) in race_uniques
-        participant_fks = {tuple(fk["constrained_columns"])
-                           for fk in inspector.get_foreign_keys("participants")}
+        participant_fks = {
+            tuple(fk["constrained_columns"]) for fk in inspector.get_foreign_keys("participants")
+        }
         assert ("event_id", "edition_id") in participant_fks
     finally:
         engine.dispose()

@@ -7,8 +7,10 @@ from startline.http.logging import JsonFormatter, redact_query
 
 
 def test_redact_query_hides_secret_values():
-    query = ("api_key=k&api_secret=S3CRET&tmp_secret=T&protected_api_signature=1.2.abc.def"
-             "&password=pw&format=json")
+    query = (
+        "api_key=k&api_secret=S3CRET&tmp_secret=T&protected_api_signature=1.2.abc.def"
+        "&password=pw&format=json"
+    )
     redacted = redact_query(query)
     for secret in ("S3CRET", "tmp_secret=T&", "1.2.abc.def", "pw&"):
         assert secret not in redacted
@@ -26,8 +28,11 @@ def test_access_log_line_has_no_secrets(client, caplog):
     caplog.set_level(logging.INFO, logger="startline.access")
     client.get(
         "/healthz?api_key=k&api_secret=TOPSECRET&tmp_secret=TMPSECRET",
-        headers={"X-RSU-API-SECRET": "HEADERSECRET", "Authorization": "1|TOKENSECRET",
-                 "X-Request-ID": "rid-1"},
+        headers={
+            "X-RSU-API-SECRET": "HEADERSECRET",
+            "Authorization": "1|TOKENSECRET",
+            "X-Request-ID": "rid-1",
+        },
     )
     records = [r for r in caplog.records if r.name == "startline.access"]
     assert records

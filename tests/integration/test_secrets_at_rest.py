@@ -29,15 +29,25 @@ def test_no_plaintext_secret_in_any_table(app, db):
         tmp = accounts.create_temporary_credentials(session, user=user)
         partner = accounts.create_partner(session, name="P", box=box)
         token = accounts.create_connect_token(
-            session, owner_email="a@example.com", permissions=accounts.PERMISSIONS,
+            session,
+            owner_email="a@example.com",
+            permissions=accounts.PERMISSIONS,
             timer_id=accounts.create_timer(session, name="T").id,
         )
         demo = ensure_demo(session, server_secret=TEST_SECRET_KEY, box=box)
     stored = all_stored_text(db)
     secrets = [
-        "pw-Plain-4242", key.secret, tmp.secret, partner.partner_token.split(".")[1],
-        partner.signing_secret, token.token.split("|")[1], demo.password, demo.api_secret,
-        demo.signing_secret, demo.connect_token.split("|")[1], demo.partner_token.split(".")[1],
+        "pw-Plain-4242",
+        key.secret,
+        tmp.secret,
+        partner.partner_token.split(".")[1],
+        partner.signing_secret,
+        token.token.split("|")[1],
+        demo.password,
+        demo.api_secret,
+        demo.signing_secret,
+        demo.connect_token.split("|")[1],
+        demo.partner_token.split(".")[1],
         TEST_SECRET_KEY,
     ]
     for secret in secrets:
@@ -58,10 +68,16 @@ def test_credentials_verify_only_with_the_right_secret(db):
         assert accounts.check_password(session, email="A@example.com", password="pw").id == user.id
         assert accounts.check_password(session, email="a@example.com", password="no") is None
         assert accounts.check_password(session, email="b@example.com", password="pw") is None
-        assert accounts.authenticate_temporary_credentials(
-            session, key=tmp.key, secret=tmp.secret, idle_seconds=3600
-        ).id == user.id
+        assert (
+            accounts.authenticate_temporary_credentials(
+                session, key=tmp.key, secret=tmp.secret, idle_seconds=3600
+            ).id
+            == user.id
+        )
         assert accounts.revoke_temporary_credentials(session, key=tmp.key, secret=tmp.secret)
-        assert accounts.authenticate_temporary_credentials(
-            session, key=tmp.key, secret=tmp.secret, idle_seconds=3600
-        ) is None
+        assert (
+            accounts.authenticate_temporary_credentials(
+                session, key=tmp.key, secret=tmp.secret, idle_seconds=3600
+            )
+            is None
+        )

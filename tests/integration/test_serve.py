@@ -14,6 +14,7 @@ def test_serve_answers_healthz(settings, tmp_path):
 
 def test_serve_with_two_workers(settings, tmp_path):
     with running_server(settings, tmp_path / "data", workers=2) as server:
-        statuses = {httpx.get(f"{server.base_url}/healthz", timeout=5).status_code
-                    for _ in range(10)}
+        statuses = {
+            httpx.get(f"{server.base_url}/healthz", timeout=5).status_code for _ in range(10)
+        }
     assert statuses == {200}

@@ -33,15 +33,23 @@ def seed_race(
         )
         session.flush()
         race = Race(
-            name=f"Race {url_string}", url_string=url_string, url_key=url_string.lower(),
-            city="Moorestown", state="NJ", country_code="US", owner_id=owner.id,
+            name=f"Race {url_string}",
+            url_string=url_string,
+            url_key=url_string.lower(),
+            city="Moorestown",
+            state="NJ",
+            country_code="US",
+            owner_id=owner.id,
             timer_id=timer_id,
         )
         edition = Edition(race=race)
         for index in range(events):
             edition.events.append(
-                Event(name=f"Event {index}", start_time=start + timedelta(hours=index),
-                      event_type="running_race")
+                Event(
+                    name=f"Event {index}",
+                    start_time=start + timedelta(hours=index),
+                    event_type="running_race",
+                )
             )
         session.add(race)
         session.flush()

@@ -53,8 +53,16 @@ def running_server(
 ) -> Iterator[ServerProcess]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "startline.cli", "serve", "--port", str(port),
-         "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "startline.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=server_env(settings, data_dir, **extra_env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -24,9 +24,7 @@ class Services:
     secret_key: str
     box: SecretBox
     # Dialects register how HTTP errors (404, 405, 500) look on the paths they own...
-    error_renderers: list[tuple[Callable[[str], bool], ErrorRenderer]] = field(
-        default_factory=list
-    )
+    error_renderers: list[tuple[Callable[[str], bool], ErrorRenderer]] = field(default_factory=list)
     # ...and their body size limits with their own 413 bodies.
     body_limits: list[BodyLimit] = field(default_factory=list)
 

@@ -83,7 +83,5 @@ def test_fifty_thousand_items_in_one_request_and_one_transaction(client, db, wor
     assert writes.count() == 1
     with db.reading() as s:
         assert s.execute(select(func.count()).select_from(Participant)).scalar_one() == ITEMS
-        row = s.execute(
-            select(Participant).where(Participant.unique_id == "runner-0")
-        ).scalar_one()
+        row = s.execute(select(Participant).where(Participant.unique_id == "runner-0")).scalar_one()
         assert (row.chip_code, row.event_id) == ("0000001", world.event_a1_half)

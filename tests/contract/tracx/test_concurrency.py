@@ -47,8 +47,13 @@ def test_fifty_concurrent_upserts_of_one_new_unique_id(app, db, world, tokens):
     barrier = threading.Barrier(CLIENTS)
 
     def upsert(base_url: str, n: int) -> int:
-        body = participant(world.event_a1_10k, "same-runner", chip_code="0000042",
-                           start_number="42", team_name=f"writer {n}")
+        body = participant(
+            world.event_a1_10k,
+            "same-runner",
+            chip_code="0000042",
+            start_number="42",
+            team_name=f"writer {n}",
+        )
         with httpx.Client(base_url=base_url, timeout=60) as http:
             barrier.wait()
             response = http.post(

@@ -35,8 +35,12 @@ def test_wrong_method_is_405_in_laravel_words(client, tokens):
 @pytest.fixture
 def small_client(settings, db):
     limited = settings.model_copy(
-        update={"max_body_bytes": 2000, "batch_max_bytes": 5000, "batch_max_items": 3,
-                "rate_limit_per_minute": 0}
+        update={
+            "max_body_bytes": 2000,
+            "batch_max_bytes": 5000,
+            "batch_max_items": 3,
+            "rate_limit_per_minute": 0,
+        }
     )
     with TestClient(create_app(limited, database=db), raise_server_exceptions=False) as c:
         yield c

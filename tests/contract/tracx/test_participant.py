@@ -98,7 +98,12 @@ def test_validation_errors_end_to_end(client, db, world, tokens):
     body = response.json()
     assert body["message"] == "The unique id field is required. (and 6 more errors)"
     assert list(body["errors"]) == [
-        "unique_id", "first_name", "last_name", "date_of_birth", "start_number", "chip_code",
+        "unique_id",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "start_number",
+        "chip_code",
         "race_id",
     ]
     body = participant(world.event_a1_10k, "r1", chip_code="123", gender="x")

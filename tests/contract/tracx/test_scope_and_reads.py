@@ -40,7 +40,13 @@ def test_races_shape(client, world, tokens):
     items = _races(client, tokens.races, world.edition_a1)
     assert [item["id"] for item in items] == [world.event_a1_10k, world.event_a1_half]
     assert list(items[0]) == [
-        "id", "event_id", "name", "created_at", "updated_at", "start_time", "distance"
+        "id",
+        "event_id",
+        "name",
+        "created_at",
+        "updated_at",
+        "start_time",
+        "distance",
     ]
     assert items[1]["event_id"] == world.edition_a1
     assert items[1]["name"] == "Half marathon"

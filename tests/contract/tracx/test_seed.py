@@ -21,9 +21,22 @@ def test_seed_example_verbatim_inserts_then_updates(client, world, tokens):
     assert response.status_code == 200, response.text
     data = response.json()["data"]
     assert list(data) == [
-        "id", "unique_id", "start_number", "chip_code", "event_id", "race_id", "first_name",
-        "last_name", "full_name", "country_code", "team_name", "date_of_birth", "gender",
-        "state", "created_at", "updated_at",
+        "id",
+        "unique_id",
+        "start_number",
+        "chip_code",
+        "event_id",
+        "race_id",
+        "first_name",
+        "last_name",
+        "full_name",
+        "country_code",
+        "team_name",
+        "date_of_birth",
+        "gender",
+        "state",
+        "created_at",
+        "updated_at",
     ]
     assert data["unique_id"] == "1" and data["start_number"] == "1"
     assert data["chip_code"] == "0000001"

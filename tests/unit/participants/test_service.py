@@ -110,16 +110,24 @@ def test_batch_counts_created_and_updated(db, world):
 
 
 def test_batch_swaps_chips_and_bibs(db, world):
-    _batch(db, world.edition_a1, [
-        change(world.event_a1_10k, "r1", bib="1", chip="AAAAAAA"),
-        change(world.event_a1_10k, "r2", bib="2", chip="BBBBBBB"),
-        change(world.event_a1_10k, "r3", bib="3", chip="CCCCCCC"),
-    ])
-    _batch(db, world.edition_a1, [
-        change(world.event_a1_10k, "r1", bib="2", chip="BBBBBBB"),
-        change(world.event_a1_10k, "r2", bib="3", chip="CCCCCCC"),
-        change(world.event_a1_10k, "r3", bib="1", chip="AAAAAAA"),
-    ])
+    _batch(
+        db,
+        world.edition_a1,
+        [
+            change(world.event_a1_10k, "r1", bib="1", chip="AAAAAAA"),
+            change(world.event_a1_10k, "r2", bib="2", chip="BBBBBBB"),
+            change(world.event_a1_10k, "r3", bib="3", chip="CCCCCCC"),
+        ],
+    )
+    _batch(
+        db,
+        world.edition_a1,
+        [
+            change(world.event_a1_10k, "r1", bib="2", chip="BBBBBBB"),
+            change(world.event_a1_10k, "r2", bib="3", chip="CCCCCCC"),
+            change(world.event_a1_10k, "r3", bib="1", chip="AAAAAAA"),
+        ],
+    )
     state = _state(db, world.edition_a1)
     assert state["r1"][1:] == ("2", "BBBBBBB")
     assert state["r2"][1:] == ("3", "CCCCCCC")
@@ -129,59 +137,83 @@ def test_batch_swaps_chips_and_bibs(db, world):
 def test_batch_chip_held_by_a_participant_outside_the_batch(db, world):
     _one(db, world, change(world.event_a1_10k, "keeper", chip="KKKKKKK"))
     with pytest.raises(ParticipantClash) as caught:
-        _batch(db, world.edition_a1, [
-            change(world.event_a1_10k, "n1"),
-            change(world.event_a1_10k, "n2", chip="KKKKKKK"),
-        ])
+        _batch(
+            db,
+            world.edition_a1,
+            [
+                change(world.event_a1_10k, "n1"),
+                change(world.event_a1_10k, "n2", chip="KKKKKKK"),
+            ],
+        )
     assert caught.value.clashes == [Clash(1, "chip_code")]
     assert set(_state(db, world.edition_a1)) == {"keeper"}
 
 
 def test_batch_value_brought_by_two_new_items_blames_the_later(db, world):
     with pytest.raises(ParticipantClash) as caught:
-        _batch(db, world.edition_a1, [
-            change(world.event_a1_10k, "n1", bib="5"),
-            change(world.event_a1_10k, "n2", bib="6"),
-            change(world.event_a1_10k, "n3", bib="5"),
-        ])
+        _batch(
+            db,
+            world.edition_a1,
+            [
+                change(world.event_a1_10k, "n1", bib="5"),
+                change(world.event_a1_10k, "n2", bib="6"),
+                change(world.event_a1_10k, "n3", bib="5"),
+            ],
+        )
     assert caught.value.clashes == [Clash(2, "start_number")]
 
 
 def test_batch_item_keeping_its_chip_is_not_blamed(db, world):
     _one(db, world, change(world.event_a1_10k, "r1", chip="0000001"))
     with pytest.raises(ParticipantClash) as caught:
-        _batch(db, world.edition_a1, [
-            change(world.event_a1_10k, "n1", chip="0000001"),
-            change(world.event_a1_10k, "r1", chip="0000001"),
-        ])
+        _batch(
+            db,
+            world.edition_a1,
+            [
+                change(world.event_a1_10k, "n1", chip="0000001"),
+                change(world.event_a1_10k, "r1", chip="0000001"),
+            ],
+        )
     assert caught.value.clashes == [Clash(0, "chip_code")]
 
 
 def test_batch_freeing_a_chip_lets_another_item_take_it(db, world):
     _one(db, world, change(world.event_a1_10k, "r1", chip="0000001"))
-    _batch(db, world.edition_a1, [
-        change(world.event_a1_10k, "n1", chip="0000001"),
-        change(world.event_a1_10k, "r1", chip="0000009"),
-    ])
+    _batch(
+        db,
+        world.edition_a1,
+        [
+            change(world.event_a1_10k, "n1", chip="0000001"),
+            change(world.event_a1_10k, "r1", chip="0000009"),
+        ],
+    )
     state = _state(db, world.edition_a1)
     assert state["n1"][2] == "0000001" and state["r1"][2] == "0000009"
 
 
 def test_batch_duplicate_unique_id_blames_the_later(db, world):
     with pytest.raises(ParticipantClash) as caught:
-        _batch(db, world.edition_a1, [
-            change(world.event_a1_10k, "r1", bib="1", chip="0000001"),
-            change(world.event_a1_10k, "r1", bib="2", chip="0000002"),
-        ])
+        _batch(
+            db,
+            world.edition_a1,
+            [
+                change(world.event_a1_10k, "r1", bib="1", chip="0000001"),
+                change(world.event_a1_10k, "r1", bib="2", chip="0000002"),
+            ],
+        )
     assert Clash(1, "unique_id") in caught.value.clashes
 
 
 def test_batch_event_of_another_edition_is_unknown(db, world):
     with pytest.raises(UnknownEvent) as caught:
-        _batch(db, world.edition_a1, [
-            change(world.event_a1_10k, "r1"),
-            change(world.event_a2_10k, "r2"),
-        ])
+        _batch(
+            db,
+            world.edition_a1,
+            [
+                change(world.event_a1_10k, "r1"),
+                change(world.event_a2_10k, "r2"),
+            ],
+        )
     assert caught.value.indexes == [1]
     assert _state(db, world.edition_a1) == {}
 
@@ -193,15 +225,23 @@ def test_batch_unknown_edition(db, world):
 
 
 def test_batch_mixed_optional_fields_keep_or_clear_per_item(db, world):
-    _batch(db, world.edition_a1, [
-        change(world.event_a1_10k, "r1", team_name="T1", state="during"),
-        change(world.event_a1_10k, "r2", team_name="T2", gender="female"),
-    ])
-    _batch(db, world.edition_a1, [
-        change(world.event_a1_10k, "r1"),  # keeps team and state
-        change(world.event_a1_10k, "r2", team_name=None, state=None),
-        change(world.event_a1_10k, "r3", state=None),
-    ])
+    _batch(
+        db,
+        world.edition_a1,
+        [
+            change(world.event_a1_10k, "r1", team_name="T1", state="during"),
+            change(world.event_a1_10k, "r2", team_name="T2", gender="female"),
+        ],
+    )
+    _batch(
+        db,
+        world.edition_a1,
+        [
+            change(world.event_a1_10k, "r1"),  # keeps team and state
+            change(world.event_a1_10k, "r2", team_name=None, state=None),
+            change(world.event_a1_10k, "r3", state=None),
+        ],
+    )
     with db.reading() as s:
         rows = {p.unique_id: p for p in participants_of_edition(s, edition_id=world.edition_a1)}
     assert (rows["r1"].team_name, rows["r1"].state) == ("T1", "during")
@@ -212,10 +252,14 @@ def test_batch_mixed_optional_fields_keep_or_clear_per_item(db, world):
 def test_batch_clash_writes_nothing(db, world):
     _one(db, world, change(world.event_a1_10k, "r1", chip="0000001"))
     with pytest.raises(ParticipantClash):
-        _batch(db, world.edition_a1, [
-            change(world.event_a1_half, "r1", chip="0000001", team_name="moved"),
-            change(world.event_a1_10k, "r2", chip="0000001"),
-        ])
+        _batch(
+            db,
+            world.edition_a1,
+            [
+                change(world.event_a1_half, "r1", chip="0000001", team_name="moved"),
+                change(world.event_a1_10k, "r2", chip="0000001"),
+            ],
+        )
     with db.reading() as s:
         assert s.execute(select(func.count()).select_from(Participant)).scalar_one() == 1
         assert find_participant(s, edition_id=world.edition_a1, unique_id="r1").team_name is None

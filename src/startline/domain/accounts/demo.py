@@ -68,14 +68,16 @@ def ensure_demo(session: Session, *, server_secret: str, box: SecretBox) -> Demo
     )
     session.flush()
 
-    api_key, api_secret = "demo" + _derive(server_secret, "api key", 28), _derive(
-        server_secret, "api secret", 40
+    api_key, api_secret = (
+        "demo" + _derive(server_secret, "api key", 28),
+        _derive(server_secret, "api secret", 40),
     )
     if session.execute(select(ApiKey).where(ApiKey.key == api_key)).scalar_one_or_none() is None:
         session.add(ApiKey(user_id=user.id, key=api_key, secret_hash=hash_secret(api_secret)))
 
-    token_key, token_secret = "demo" + _derive(server_secret, "partner key", 12), _derive(
-        server_secret, "partner secret", 40
+    token_key, token_secret = (
+        "demo" + _derive(server_secret, "partner key", 12),
+        _derive(server_secret, "partner secret", 40),
     )
     partner = session.execute(
         select(Partner).where(Partner.token_key == token_key)
@@ -88,21 +90,29 @@ def ensure_demo(session: Session, *, server_secret: str, box: SecretBox) -> Demo
         session.flush()
 
     signing_secret = _derive(server_secret, "signing secret", 40)
-    identity = session.execute(
-        select(SigningIdentity)
-        .where(SigningIdentity.partner_id == partner.id, SigningIdentity.revoked_at.is_(None))
-        .order_by(SigningIdentity.id)
-    ).scalars().first()
+    identity = (
+        session.execute(
+            select(SigningIdentity)
+            .where(SigningIdentity.partner_id == partner.id, SigningIdentity.revoked_at.is_(None))
+            .order_by(SigningIdentity.id)
+        )
+        .scalars()
+        .first()
+    )
     if identity is None or box.open(identity.secret_encrypted) != signing_secret:
         identity = SigningIdentity(partner_id=partner.id, secret_encrypted=box.seal(signing_secret))
         session.add(identity)
         session.flush()
 
-    timer = session.execute(
-        select(TimerAccount)
-        .join(TimerMember, TimerMember.timer_id == TimerAccount.id)
-        .where(TimerAccount.name == DEMO_TIMER, TimerMember.user_id == user.id)
-    ).scalars().first()
+    timer = (
+        session.execute(
+            select(TimerAccount)
+            .join(TimerMember, TimerMember.timer_id == TimerAccount.id)
+            .where(TimerAccount.name == DEMO_TIMER, TimerMember.user_id == user.id)
+        )
+        .scalars()
+        .first()
+    )
     if timer is None:
         timer = TimerAccount(name=DEMO_TIMER)
         session.add(timer)

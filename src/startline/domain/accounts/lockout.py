@@ -16,7 +16,5 @@ def hold_account(session: Session, email: str) -> User | None:
 
     FOR NO KEY UPDATE: rows that merely reference the user (credentials) are not blocked."""
     return session.execute(
-        select(User)
-        .where(User.email == normalize_email(email))
-        .with_for_update(key_share=True)
+        select(User).where(User.email == normalize_email(email)).with_for_update(key_share=True)
     ).scalar_one_or_none()

@@ -52,9 +52,9 @@ DUMMY_PASSWORD_HASH = hash_password(new_secret(16))
 
 def derive_key(server_secret: str, purpose: str) -> bytes:
     """A 32-byte key for one purpose, derived from the server secret (HKDF-SHA256)."""
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()
-    ).derive(server_secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        server_secret.encode()
+    )
 
 
 class SecretBox:

@@ -283,9 +283,7 @@ def create_partner(session: Session, *, name: str, box: SecretBox) -> IssuedPart
     partner = Partner(name=name, token_key=token_key, token_hash=hash_secret(token_secret))
     session.add(partner)
     session.flush()
-    signing_id, signing_secret = create_signing_identity(
-        session, partner_id=partner.id, box=box
-    )
+    signing_id, signing_secret = create_signing_identity(session, partner_id=partner.id, box=box)
     return IssuedPartner(
         partner_id=partner.id,
         partner_token=f"{token_key}.{token_secret}",
@@ -421,10 +419,20 @@ def is_token_live(token: ConnectToken, now: datetime | None = None) -> bool:
 _tokens = ConnectToken.__table__
 # Every Tracx request reads its token: one cached Core statement, not an ORM load (profiled).
 _TOKEN_BY_ID = select(
-    *(_tokens.c[name] for name in (
-        "id", "owner_id", "secret_hash", "permissions", "scope", "timer_id", "created_at",
-        "expires_at", "revoked_at",
-    ))
+    *(
+        _tokens.c[name]
+        for name in (
+            "id",
+            "owner_id",
+            "secret_hash",
+            "permissions",
+            "scope",
+            "timer_id",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+        )
+    )
 ).where(_tokens.c.id == bindparam("token_id"))
 _MAX_ID = 2**31 - 1  # id columns are 32-bit; a larger id names nothing
 

@@ -47,7 +47,6 @@ OPTIONAL_FIELDS = ("country_code", "team_name", "gender", "state")
 _OPTIONAL_SET = frozenset(OPTIONAL_FIELDS)
 
 
-
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs ~2x on a 50,000-item batch
 class ParticipantChange:
     """One participant as sent: the required fields, and the optional ones that were present."""
@@ -241,9 +240,7 @@ def participants_of_event(session: Session, *, event_id: int) -> list[Participan
 def participants_of_edition(session: Session, *, edition_id: int) -> list[Participant]:
     return list(
         session.execute(
-            select(Participant)
-            .where(Participant.edition_id == edition_id)
-            .order_by(Participant.id)
+            select(Participant).where(Participant.edition_id == edition_id).order_by(Participant.id)
         ).scalars()
     )
 
