@@ -35,11 +35,8 @@ import pycountry
 import pytest
 
 from startline.dialects.tracx.body import parse_request_data
-from startline.dialects.tracx.validation import (
-    error_response_body,
-    validate_participant,
-    validate_participants,
-)
+from startline.dialects.tracx.errors import error_response_body
+from startline.dialects.tracx.validation import validate_participant, validate_participants
 from tests.support.tracx_seed import SEED_PARTICIPANT
 
 HARNESS = Path(__file__).with_name("validate.php")

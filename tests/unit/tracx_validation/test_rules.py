@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from startline.dialects.tracx.errors import error_response_body
 from startline.dialects.tracx.validation import (
     GENDERS,
     PARTICIPANT_FIELDS,
     STATES,
-    error_response_body,
     filter_validate_int,
     php_float_string,
     taken_message,

@@ -5,28 +5,23 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from startline.dialects.runsignup.errors import ApiError, envelope
-from startline.dialects.runsignup.respond import encode, error_response, lenient_format
+from startline.dialects.runsignup.errors import Code, envelope, http_error
+from startline.dialects.runsignup.respond import encode, error_response, query_format
 from startline.dialects.runsignup.routes import router
 from startline.dialects.runsignup.routing import RestPathMiddleware, is_rest_path
 from startline.http.body_limit import BodyLimit
 from startline.http.context import Services
 from startline.http.logging import Scope
 
-# HTTP failures on /rest paths, as RunSignup codes.
-HTTP_STATUS_CODES = {404: 1, 405: 2, 500: 4}
-BODY_TOO_LARGE = 11
-
 
 def render_http_error(request: Request, status_code: int, detail: str) -> Response:
-    """404 -> 1, 405 -> 2, 500 -> 4, anything else -> 3; HTTP 200 like every API error."""
-    code = HTTP_STATUS_CODES.get(status_code, 3)
-    return error_response(lenient_format(request.url.query), ApiError(code))
+    """HTTP failures as envelopes with HTTP 200 like every API error (errors.http_error)."""
+    return error_response(query_format(request.url.query), http_error(status_code))
 
 
 def _too_large(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    fmt = lenient_format(scope.get("query_string", b"").decode("latin-1"))
-    body, media_type = encode(fmt, envelope(BODY_TOO_LARGE))
+    fmt = query_format(scope.get("query_string", b"").decode("latin-1"))
+    body, media_type = encode(fmt, envelope(Code.INVALID_SUBMISSION))
     return 413, [(b"content-type", media_type.encode())], body
 
 

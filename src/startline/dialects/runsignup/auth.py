@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from startline.dialects.runsignup.errors import ApiError
+from startline.dialects.runsignup.errors import ApiError, Code
 from startline.domain.accounts import service as accounts
 from startline.domain.accounts.lockout import hold_account
 from startline.domain.accounts.models import User
@@ -19,13 +20,16 @@ from startline.domain.races.inputs import Actor
 from startline.settings import Settings
 
 logger = logging.getLogger("startline.runsignup")
-AUTH_FAILED = 6
 _TOKEN = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+# Which parameter carried the key: a permanent key (two ways) or a temporary one.
+CredentialKind = Literal["api_key", "rsu_api_key", "tmp_key"]
 
 
 @dataclass(frozen=True)
 class Credentials:
-    kind: str  # "api_key", "rsu_api_key" or "tmp_key"
+    kind: CredentialKind
     key: str
     secret: str
 
@@ -44,7 +48,7 @@ def credentials_from(params: dict[str, str], header_secret: str | None) -> Crede
 def authenticate(session: Session, credentials: Credentials, settings: Settings) -> User:
     """The user the credentials belong to; ApiError 6 when they are wrong or expired."""
     if not (_TOKEN.match(credentials.key) and _TOKEN.match(credentials.secret)):
-        raise ApiError(AUTH_FAILED)
+        raise ApiError(Code.AUTH_FAILED)
     if credentials.kind == "tmp_key":
         user = accounts.authenticate_temporary_credentials(
             session,
@@ -57,7 +61,7 @@ def authenticate(session: Session, credentials: Credentials, settings: Settings)
             session, key=credentials.key, secret=credentials.secret
         )
     if user is None:
-        raise ApiError(AUTH_FAILED)
+        raise ApiError(Code.AUTH_FAILED)
     return user
 
 
@@ -69,7 +73,7 @@ def actor_of(user: User) -> Actor:
 class LoginResult:
     """Either issued credentials for `user`, or the error code to answer."""
 
-    error: int | None
+    error: Code | None
     user: User | None = None
     tmp_key: str = ""
     tmp_secret: str = ""
@@ -79,27 +83,27 @@ def login(session: Session, *, email: str, password: str, settings: Settings) ->
     """Check a login; failures are recorded in `session`, which the caller must commit."""
     email = email.strip()
     if not email or len(email) > 320 or not _printable(email):
-        return LoginResult(error=101)
+        return LoginResult(error=Code.USER_NOT_FOUND)
     user = hold_account(session, email)  # before counting: parallel guesses queue here
     failures = accounts.recent_login_failures(
         session, email=email, window_seconds=settings.login_failure_window_seconds
     )
     if failures >= settings.login_max_failures:
-        return LoginResult(error=103)
+        return LoginResult(error=Code.ACCOUNT_LOCKED)
     if user is None:
         password_matches(password, DUMMY_PASSWORD_HASH)  # same work as a real check
         accounts.record_login_failure(session, email=email)
-        return LoginResult(error=101)
+        return LoginResult(error=Code.USER_NOT_FOUND)
     if not password_matches(password, user.password_hash):
         accounts.record_login_failure(session, email=email)
-        return LoginResult(error=102)
+        return LoginResult(error=Code.LOGIN_INVALID)
     accounts.clear_login_failures(session, email=email)
     try:
         with session.begin_nested():
             issued = accounts.create_temporary_credentials(session, user=user)
     except SQLAlchemyError:
         logger.exception("could not create temporary credentials")
-        return LoginResult(error=151)
+        return LoginResult(error=Code.TMP_CREDENTIALS_FAILED)
     return LoginResult(error=None, user=user, tmp_key=issued.key, tmp_secret=issued.secret)
 
 
@@ -109,6 +113,6 @@ def _printable(text: str) -> bool:
 
 def logout(session: Session, *, key: str, secret: str) -> None:
     if not (_TOKEN.match(key) and _TOKEN.match(secret)):
-        raise ApiError(AUTH_FAILED)
+        raise ApiError(Code.AUTH_FAILED)
     if not accounts.revoke_temporary_credentials(session, key=key, secret=secret):
-        raise ApiError(AUTH_FAILED)
+        raise ApiError(Code.AUTH_FAILED)

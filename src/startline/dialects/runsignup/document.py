@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from startline.dialects.runsignup.errors import ApiError
+from startline.dialects.runsignup.errors import ApiError, Code
 from startline.domain.races import errors as e
 from startline.domain.races.inputs import EventInput, RaceInput
 
@@ -108,8 +108,9 @@ def local_datetime(value: Any, problem: type[e.RaceProblem]) -> datetime | None 
     match = _DATETIME.match(value.strip()) if isinstance(value, str) else None
     if match is None:
         return problem()
+    year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
     try:
-        moment = datetime(*(int(part) for part in match.groups(default="0")))
+        moment = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return problem()
     # Far-off years cannot be converted between zones (and are never a real race).
@@ -162,7 +163,7 @@ class RaceDocument:
 def race_input(document: Any) -> RaceDocument:
     """The RaceInput of a decoded race document; ApiError 11 when it is not an object."""
     if not isinstance(document, dict):
-        raise ApiError(11)
+        raise ApiError(Code.INVALID_SUBMISSION)
     address = document.get("address")
     if not isinstance(address, dict):
         address = {}

@@ -36,7 +36,7 @@ CREDENTIALS = [
 ]
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_ID = {"type": ["integer", "null"]}
-_PROBLEM = {
+_PROBLEM: dict[str, Any] = {
     "type": "object",
     "required": ["error_code", "error_msg"],
     "properties": {"error_code": {"type": "integer"}, "error_msg": {"type": "string"}},
@@ -159,7 +159,9 @@ def _responses(success: dict[str, Any], *xml_roots: str) -> dict[str, Any]:
 
 
 def _form(
-    properties: dict[str, Any], required: list[str] | None = None, **documents: Any
+    properties: dict[str, Any],
+    required: list[str] | None = None,
+    documents: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Form bodies (multipart, urlencoded), plus bare documents by media type."""
     schema: dict[str, Any] = {"type": "object", "properties": properties}
@@ -170,7 +172,7 @@ def _form(
         "content": {
             "multipart/form-data": {"schema": schema},
             "application/x-www-form-urlencoded": {"schema": schema},
-            **{media: {"schema": document} for media, document in documents.items()},
+            **{media: {"schema": document} for media, document in (documents or {}).items()},
         },
     }
 
@@ -252,7 +254,7 @@ RACE_POST = {
     ],
     "requestBody": _form(
         _RACE_FIELDS,
-        **{
+        documents={
             "application/json": RACE_DOCUMENT,
             "application/xml": _RACE_XML_DOCUMENT,
             "text/xml": _RACE_XML_DOCUMENT,

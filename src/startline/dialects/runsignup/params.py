@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from startline.dialects.runsignup.errors import ApiError
+from startline.dialects.runsignup.errors import ApiError, Code
 from startline.http.body_limit import BodyTooLarge
 
 _RAW_JSON_REQUEST = re.compile(r"(?:^|&)request=(?=[\[{])")
@@ -46,7 +46,7 @@ async def read_params(request: Request) -> dict[str, str]:
     try:
         params = parse_query(request.url.query)
     except ValueError as exc:
-        raise ApiError(3) from exc
+        raise ApiError(Code.INVALID_PARAMETERS) from exc
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return params
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -64,7 +64,7 @@ async def read_params(request: Request) -> dict[str, str]:
     except (ApiError, BodyTooLarge):
         raise
     except Exception as exc:  # malformed multipart: starlette raises its own HTTP errors
-        raise ApiError(3) from exc
+        raise ApiError(Code.INVALID_PARAMETERS) from exc
     return params
 
 

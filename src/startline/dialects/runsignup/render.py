@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -11,6 +12,15 @@ from startline.domain.races.inputs import EditionView, EventView, RaceView
 from startline.domain.races.timerules import event_finish, to_utc, zone_or_none
 
 EASTERN = ZoneInfo("America/New_York")
+
+
+class EventsShown(Enum):
+    """Which events a race object lists."""
+
+    ALL = "all"  # every edition's events (GET /rest/race)
+    FUTURE = "future"  # those that have not finished (future_events_only=T)
+    CURRENT = "current"  # the current edition's (GET /rest/races?events=T)
+    NONE = "none"  # no `events` key (GET /rest/races)
 
 
 def day(value: date | None) -> str | None:
@@ -92,7 +102,7 @@ def race_object(
     *,
     base_url: str,
     show_contact: bool,
-    events: str = "all",  # "all", "future" (not finished), "current" (one edition) or "none"
+    events: EventsShown = EventsShown.ALL,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     now = now or datetime.now(UTC)
@@ -123,20 +133,20 @@ def race_object(
     }
     if show_contact:
         body["contact_email"] = race.contact_email
-    if events != "none":
+    if events is not EventsShown.NONE:
         body["events"] = [_event(ev) for ev in _chosen_events(race, events, upcoming, zone, now)]
     return body
 
 
 def _chosen_events(
-    race: RaceView, which: str, upcoming: EditionView | None, zone: ZoneInfo, now: datetime
+    race: RaceView, which: EventsShown, upcoming: EditionView | None, zone: ZoneInfo, now: datetime
 ) -> list[EventView]:
-    if which == "current":
+    if which is EventsShown.CURRENT:
         edition = upcoming or (race.editions[-1] if race.editions else None)
         chosen = list(edition.events) if edition else []
     else:
         chosen = [ev for edition in race.editions for ev in edition.events]
-        if which == "future":
+        if which is EventsShown.FUTURE:
             chosen = [
                 ev for ev in chosen if to_utc(event_finish(ev.start_time, ev.end_time), zone) >= now
             ]

@@ -29,17 +29,20 @@ from startline.dialects.runsignup.document import (
     identifier,
     race_input,
 )
-from startline.dialects.runsignup.errors import CREATE_FAILED, EDIT_FAILED, ApiError, rejected
+from startline.dialects.runsignup.errors import ApiError, Code, api_error
 from startline.dialects.runsignup.params import read_params
-from startline.dialects.runsignup.render import race_object
+from startline.dialects.runsignup.render import EventsShown, race_object
 from startline.dialects.runsignup.respond import (
+    DEFAULT_FORMAT,
     error_response,
+    is_format,
     lenient_format,
+    query_format,
     respond,
     response_format,
 )
-from startline.dialects.runsignup.throttle import Throttled, ip_bucket, key_bucket, throttle
-from startline.domain.races import errors as race_errors
+from startline.dialects.runsignup.throttle import ip_bucket, key_bucket, throttle
+from startline.domain.errors import DomainError
 from startline.domain.races import service as races
 from startline.domain.races.errors import EditionNotOfRace
 from startline.domain.races.inputs import Actor, CreateLimit, RaceView
@@ -69,10 +72,10 @@ Work = Callable[[Services, Call], Reply]
 
 
 async def _serve(request: Request, work: Work, path_race_id: str | None = None) -> Response:
-    fmt = lenient_format(request.url.query)
+    fmt = query_format(request.url.query)
     try:
         params = await read_params(request)
-        fmt = lenient_format_from(params, fmt)
+        fmt = lenient_format(params, fmt)
         fmt = response_format(params)
         call = Call(
             params=params,
@@ -81,18 +84,9 @@ async def _serve(request: Request, work: Work, path_race_id: str | None = None) 
             path_race_id=path_race_id,
         )
         reply = await run_in_threadpool(work, services_of(request), call)
-    except Throttled as error:
-        response = error_response(fmt, error)
-        response.headers.update(error.headers)
-        return response
     except ApiError as error:
         return error_response(fmt, error)
     return respond(fmt, reply.json if fmt == "json" else reply.xml)
-
-
-def lenient_format_from(params: dict[str, str], fallback: str) -> str:
-    value = params.get("format", "").strip().lower()
-    return value if value in {"xml", "json"} else fallback
 
 
 def _same(document: dict[str, Any]) -> Reply:
@@ -105,14 +99,14 @@ def _same(document: dict[str, Any]) -> Reply:
 def _login(services: Services, call: Call) -> Reply:
     email, password = call.params.get("email"), call.params.get("password")
     if email is None or password is None:
-        raise ApiError(3)
+        raise ApiError(Code.INVALID_PARAMETERS)
     with services.db.transaction() as session:
         throttle(session, services.settings, ip_bucket(call.client_ip))
         result = login(session, email=email, password=password, settings=services.settings)
     if result.error is not None:
         raise ApiError(result.error)
     if result.user is None:
-        raise ApiError(151)
+        raise ApiError(Code.TMP_CREDENTIALS_FAILED)
     body = {
         "tmp_key": result.tmp_key,
         "tmp_secret": result.tmp_secret,
@@ -152,14 +146,14 @@ async def logout_route(request: Request) -> Response:
 def _document(params: dict[str, str]) -> RaceDocument:
     raw = params.get("request")
     if raw is None or raw.strip() == "":
-        raise ApiError(3)
-    request_format = params.get("request_format", "").strip().lower() or "xml"
-    if request_format not in {"xml", "json"}:
-        raise ApiError(3)
+        raise ApiError(Code.INVALID_PARAMETERS)
+    request_format = params.get("request_format", "").strip().lower() or DEFAULT_FORMAT
+    if not is_format(request_format):
+        raise ApiError(Code.INVALID_PARAMETERS)
     try:
         decoded = read_json(raw) if request_format == "json" else read_xml(raw)
     except DocumentError as exc:
-        raise ApiError(11) from exc
+        raise ApiError(Code.INVALID_SUBMISSION) from exc
     return race_input(decoded)
 
 
@@ -174,7 +168,7 @@ def _flag_option(call: Call, document: RaceDocument, name: str) -> bool:
     try:
         return bool(flag(_option(call, document, name)))
     except ValueError as exc:
-        raise ApiError(3) from exc
+        raise ApiError(Code.INVALID_PARAMETERS) from exc
 
 
 @dataclass(frozen=True)
@@ -244,15 +238,9 @@ def _write_race(
                 allow_past_event_creation=request.allow_past,
                 edition_id=request.edition_id,
             )
-    except race_errors.RaceRejected as exc:
-        failed = CREATE_FAILED if request.race_id is None else EDIT_FAILED
-        raise rejected(failed, exc.problems) from exc
-    except race_errors.RaceNotFound as exc:
-        raise ApiError(201) from exc
-    except race_errors.NotRaceOwner as exc:
-        raise ApiError(7) from exc
-    except race_errors.CreateThrottled as exc:
-        raise Throttled(exc.retry_after_seconds) from exc
+    except DomainError as exc:
+        refused = Code.CREATE_FAILED if request.race_id is None else Code.EDIT_FAILED
+        raise api_error(exc, refused=refused) from exc
     return view
 
 
@@ -263,7 +251,7 @@ def _post_race(services: Services, call: Call) -> Reply:
     race work runs in a savepoint that a refusal rolls back alone."""
     credentials = credentials_from(call.params, call.header_secret)
     if credentials is None:
-        raise ApiError(6)
+        raise ApiError(Code.AUTH_FAILED)
     # Parsed outside the transaction (and SQLite's write lock); a document error is
     # answered only after the signature is checked and spent, as before.
     request: RaceRequest | ApiError
@@ -304,9 +292,9 @@ def _race_id(raw: str) -> int:
     try:
         race_id = identifier(raw)
     except ValueError as exc:
-        raise ApiError(201) from exc
+        raise ApiError(Code.RACE_NOT_FOUND) from exc
     if race_id is None:
-        raise ApiError(3)
+        raise ApiError(Code.INVALID_PARAMETERS)
     return race_id
 
 
@@ -347,7 +335,7 @@ def _params_flag(call: Call, name: str) -> bool:
     try:
         return bool(flag(call.params.get(name)))
     except ValueError as exc:
-        raise ApiError(3) from exc
+        raise ApiError(Code.INVALID_PARAMETERS) from exc
 
 
 def _get_race(services: Services, call: Call) -> Reply:
@@ -357,13 +345,13 @@ def _get_race(services: Services, call: Call) -> Reply:
     future_only = _params_flag(call, "future_events_only")
     try:
         view = races.get_race(services.db, race_id=race_id, viewer=actor)
-    except race_errors.RaceNotFound as exc:
-        raise ApiError(201) from exc
+    except DomainError as exc:
+        raise api_error(exc) from exc
     body = race_object(
         view,
         base_url=services.settings.base_url,
         show_contact=view.may_be_managed_by(actor),
-        events="future" if future_only else "all",
+        events=EventsShown.FUTURE if future_only else EventsShown.ALL,
     )
     return _same({"race": body})
 
@@ -373,7 +361,7 @@ def _int_param(call: Call, name: str, default: int) -> int:
     if raw == "":
         return default
     if not raw.isdigit() or not raw.isascii() or len(raw) > 9 or int(raw) < 1:
-        raise ApiError(3)
+        raise ApiError(Code.INVALID_PARAMETERS)
     return int(raw)
 
 
@@ -388,13 +376,13 @@ def _date_param(call: Call, name: str) -> date | None:
             continue
         if MIN_YEAR <= parsed.year <= MAX_YEAR:
             return parsed
-    raise ApiError(9)
+    raise ApiError(Code.INVALID_DATE)
 
 
 def _text_param(call: Call, name: str) -> str | None:
     raw = call.params.get(name, "").strip()
     if raw and any(ord(ch) < 32 for ch in raw):
-        raise ApiError(3)
+        raise ApiError(Code.INVALID_PARAMETERS)
     return raw or None
 
 
@@ -419,7 +407,7 @@ def _get_races(services: Services, call: Call) -> Reply:
                 view,
                 base_url=services.settings.base_url,
                 show_contact=view.may_be_managed_by(actor),
-                events="current" if with_events else "none",
+                events=EventsShown.CURRENT if with_events else EventsShown.NONE,
             )
         }
         for view in views

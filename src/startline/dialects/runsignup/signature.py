@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 
 from startline.db.base import utcnow
 from startline.db.upsert import insert_for
-from startline.dialects.runsignup.errors import ApiError
+from startline.dialects.runsignup.errors import ApiError, Code
 from startline.domain.accounts.models import SigningIdentity, UsedNonce
 from startline.domain.accounts.secrets import SecretBox
 
-SIGNATURE_INVALID, SIGNATURE_EXPIRED, SIGNATURE_REPLAYED = 290, 291, 292
 _FORMAT = re.compile(r"^(\d{1,9})\.(\d{1,12})\.([A-Za-z0-9]{8})\.([0-9A-Fa-f]{40})$")
 
 
@@ -51,7 +50,7 @@ def verify(
     now = now or utcnow()
     match = _FORMAT.match(signature or "")
     if match is None:
-        raise ApiError(SIGNATURE_INVALID)
+        raise ApiError(Code.SIGNATURE_INVALID)
     identity_id, timestamp, nonce, given = (
         int(match[1]),
         int(match[2]),
@@ -60,18 +59,18 @@ def verify(
     )
     identity = session.get(SigningIdentity, identity_id)
     if identity is None or identity.revoked_at is not None:
-        raise ApiError(SIGNATURE_INVALID)
+        raise ApiError(Code.SIGNATURE_INVALID)
     try:
         secret = box.open(identity.secret_encrypted)
     except ValueError as exc:
-        raise ApiError(SIGNATURE_INVALID) from exc
+        raise ApiError(Code.SIGNATURE_INVALID) from exc
     expected = sign(identity_id, secret, timestamp, nonce).rsplit(".", 1)[1]
     if not hmac.compare_digest(expected, given):
-        raise ApiError(SIGNATURE_INVALID)
+        raise ApiError(Code.SIGNATURE_INVALID)
     if abs(now.timestamp() - timestamp) > window_seconds:
-        raise ApiError(SIGNATURE_EXPIRED)
+        raise ApiError(Code.SIGNATURE_EXPIRED)
     if not _claim_nonce(session, identity_id, nonce, now, nonce_window_seconds):
-        raise ApiError(SIGNATURE_REPLAYED)
+        raise ApiError(Code.SIGNATURE_REPLAYED)
     return Signer(identity_id=identity_id, partner_id=identity.partner_id)
 
 

@@ -12,24 +12,16 @@ import hashlib
 
 from sqlalchemy.orm import Session
 
-from startline.dialects.runsignup.errors import ApiError
+from startline.dialects.runsignup.auth import CredentialKind
+from startline.dialects.runsignup.errors import Throttled
 from startline.domain.limits import count_hit
 from startline.settings import Settings
 
-THROTTLED = 14
 WINDOW_SECONDS = 60
 _MAX_NAME = 64  # buckets are String(200); a longer name is hashed
 
 
-class Throttled(ApiError):
-    """Error 14, answered with a `Retry-After` header."""
-
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(THROTTLED)
-        self.headers = {"Retry-After": str(max(retry_after_seconds, 1))}
-
-
-def key_bucket(kind: str, key: str) -> str:
+def key_bucket(kind: CredentialKind, key: str) -> str:
     """The bucket of a credential: its public half (the secret never names a bucket)."""
     return f"rsu:{'tmp' if kind == 'tmp_key' else 'key'}:{_name(key)}"
 

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from startline.dialects.tracx.responses import (
-    TOO_LARGE,
+from startline.dialects.tracx.errors import (
     TracxHttpError,
     http_error_renderer,
     is_tracx_path,
+    too_large,
 )
 from startline.dialects.tracx.routes import build_router
 from startline.http.body_limit import BodyLimit
 from startline.http.context import Services
-from startline.http.logging import Scope
 
 _BATCH_PATH = re.compile(r"^/v1/connect/events/[^/]+/participants/?$")
 
@@ -39,13 +37,8 @@ def install(app: FastAPI, services: Services) -> None:
             BodyLimit(
                 matches=lambda path: _BATCH_PATH.match(path) is not None,
                 max_bytes=settings.batch_max_bytes,
-                respond=_too_large,
+                respond=too_large,
             ),
-            BodyLimit(matches=is_tracx_path, max_bytes=settings.max_body_bytes, respond=_too_large),
+            BodyLimit(matches=is_tracx_path, max_bytes=settings.max_body_bytes, respond=too_large),
         ]
     )
-
-
-def _too_large(_scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    body = json.dumps({"message": TOO_LARGE}).encode()
-    return 413, [(b"content-type", b"application/json")], body

@@ -4,7 +4,7 @@ endpoint's permission (403), in that order."""
 from __future__ import annotations
 
 from startline.dialects.tracx.auth import Credential, SessionTokens, authenticate
-from startline.dialects.tracx.responses import (
+from startline.dialects.tracx.errors import (
     TOO_MANY,
     UNAUTHENTICATED,
     UNAUTHORIZED,

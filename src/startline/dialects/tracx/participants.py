@@ -11,13 +11,16 @@ from fastapi.responses import JSONResponse
 
 from startline.dialects.tracx.auth import Credential
 from startline.dialects.tracx.body import parse_request_data
-from startline.dialects.tracx.errors import clash_errors, unknown_event_errors
-from startline.dialects.tracx.responses import NOT_FOUND, TracxHttpError, participant_resource
-from startline.dialects.tracx.validation import (
-    error_response_body,
-    validate_participant,
-    validate_participants,
+from startline.dialects.tracx.errors import (
+    NOT_FOUND,
+    TracxHttpError,
+    clash_errors,
+    too_many_items,
+    unknown_event_errors,
+    unprocessable,
 )
+from startline.dialects.tracx.resources import participant_resource
+from startline.dialects.tracx.validation import validate_participant, validate_participants
 from startline.domain.participants.errors import (
     EditionNotFound,
     ParticipantClash,
@@ -56,9 +59,9 @@ def store_participant(
             # a clash with the runner who really holds the value.
             if exc.raced and not last_try:
                 continue
-            return _unprocessable(clash_errors(exc, batch=False))
+            return unprocessable(clash_errors(exc, batch=False))
         except UnknownEvent as exc:
-            return _unprocessable(unknown_event_errors(exc, batch=False))
+            return unprocessable(unknown_event_errors(exc, batch=False))
     raise AssertionError("unreachable: the last try returns")
 
 
@@ -72,7 +75,7 @@ def _store_one(services: Services, credential: Credential, data: dict[str, Any])
 
         result = validate_participant(data, race_exists=race_exists)
         if result.errors:
-            return _unprocessable(result.errors)
+            return unprocessable(result.errors)
         outcome = upsert_participant(session, change=change_from(result.values))
     return JSONResponse({"data": participant_resource(outcome.participant)})
 
@@ -91,23 +94,23 @@ def store_participants(
     items = parse_request_data(raw, content_type, query_string)
     limit = services.settings.batch_max_items
     if isinstance(items, list) and len(items) > limit:
-        raise TracxHttpError(413, f"The request may not contain more than {limit} participants.")
+        raise too_many_items(limit)
     with services.db.reading() as session:
         event_ids = event_ids_in_scope(session, credential.scope, edition_id=edition_id)
     values, errors = validate_participants(items, race_exists=event_ids.__contains__)
     if errors:
-        return _unprocessable(errors)
+        return unprocessable(errors)
     changes = BatchRows(_row_from(item) for item in values)
     try:
         with services.db.transaction() as session:
             outcome = upsert_participants(session, edition_id=edition_id, changes=changes)
     except ParticipantClash as exc:
-        return _unprocessable(clash_errors(exc, batch=True))
+        return unprocessable(clash_errors(exc, batch=True))
     except UnknownEvent as exc:
-        return _unprocessable(unknown_event_errors(exc, batch=True))
+        return unprocessable(unknown_event_errors(exc, batch=True))
     except EditionNotFound:  # deleted since validation: none of its races exists any more
         gone = UnknownEvent(list(range(len(changes))))
-        return _unprocessable(unknown_event_errors(gone, batch=True))
+        return unprocessable(unknown_event_errors(gone, batch=True))
     return JSONResponse({"data": {"created": outcome.created, "updated": outcome.updated}})
 
 
@@ -139,7 +142,3 @@ def _row_from(values: dict[str, Any]) -> tuple[Any, ...]:
         values,  # the validated fields: the optional ones are read from it by name
         tuple(values),
     )
-
-
-def _unprocessable(errors: dict[str, list[str]]) -> JSONResponse:
-    return JSONResponse(error_response_body(errors), status_code=422)

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from startline.dialects.tracx import participants
-from startline.dialects.tracx.auth import SessionTokens
+from startline.dialects.tracx.auth import Credential, SessionTokens
+from startline.dialects.tracx.errors import field_error, unprocessable
 from startline.dialects.tracx.guards import authorize
 from startline.dialects.tracx.openapi import (
     BATCH_BODY,
@@ -23,7 +24,8 @@ from startline.dialects.tracx.openapi import (
     SINGLE_BODY,
     SINGLE_RESPONSES,
 )
-from startline.dialects.tracx.responses import event_resource, race_resource
+from startline.dialects.tracx.resources import event_resource, race_resource
+from startline.domain.accounts.models import ConnectToken
 from startline.domain.scopes import editions_in_scope, events_in_scope
 from startline.http.context import Services
 
@@ -47,10 +49,10 @@ def build_router(services: Services) -> APIRouter:
     tokens = SessionTokens(services.secret_key, services.settings.session_token_ttl_seconds)
     router = APIRouter(prefix="/v1/connect", tags=["tracx"])
 
-    def guard(
+    async def guard(
         authorization: str | None, permission: str | None, *, connect_token_only: bool = False
-    ):  # type: ignore[no-untyped-def]
-        return run_in_threadpool(
+    ) -> tuple[Credential, ConnectToken]:
+        return await run_in_threadpool(
             authorize,
             services,
             tokens,
@@ -87,9 +89,9 @@ def build_router(services: Services) -> APIRouter:
         """The races (startline events) of one event in the token's scope."""
         credential, _ = await guard(authorization, RACES_LIST)
         if event_id is None or not event_id.strip():
-            return _invalid_event_id("The event id field is required.")
+            return unprocessable(field_error("event_id", "required"))
         if not _INTEGER.match(event_id.strip()) or abs(int(event_id)) >= 2**63:
-            return _invalid_event_id("The event id field must be an integer.")
+            return unprocessable(field_error("event_id", "integer"))
 
         def read() -> JSONResponse:
             with services.db.reading() as session:
@@ -143,7 +145,3 @@ def build_router(services: Services) -> APIRouter:
         )
 
     return router
-
-
-def _invalid_event_id(message: str) -> JSONResponse:
-    return JSONResponse({"message": message, "errors": {"event_id": [message]}}, status_code=422)

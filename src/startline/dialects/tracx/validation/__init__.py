@@ -11,8 +11,12 @@ from startline.dialects.tracx.validation.php import (
     php_float_string,
     php_string,
 )
-from startline.dialects.tracx.validation.responses import error_response_body, taken_message
-from startline.dialects.tracx.validation.rules import GENDERS, PARTICIPANT_FIELDS, STATES
+from startline.dialects.tracx.validation.rules import (
+    GENDERS,
+    PARTICIPANT_FIELDS,
+    STATES,
+    taken_message,
+)
 
 __all__ = [
     "BATCH_ATTRIBUTE",
@@ -20,7 +24,6 @@ __all__ = [
     "PARTICIPANT_FIELDS",
     "STATES",
     "ValidationResult",
-    "error_response_body",
     "filter_validate_int",
     "php_float_string",
     "php_string",

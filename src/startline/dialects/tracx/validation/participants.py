@@ -14,7 +14,6 @@ from startline.dialects.tracx.validation.php import (
     is_php_blank,
     php_string,
 )
-from startline.dialects.tracx.validation.responses import attribute_name
 from startline.dialects.tracx.validation.rules import (
     ASCII_ALPHA_DASH,
     CHIP_LENGTH,
@@ -25,6 +24,7 @@ from startline.dialects.tracx.validation.rules import (
     MISSING,
     STATE_SET,
     alpha_dash,
+    attribute_name,
     chip_size,
     country,
     date_format,

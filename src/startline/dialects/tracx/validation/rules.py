@@ -1,4 +1,5 @@
-"""The Tracx participant rules one by one, with Laravel 10+ semantics, and their messages."""
+"""The Tracx participant rules one by one, with Laravel 10+ semantics, and their messages
+(Laravel's words and attribute names)."""
 
 from __future__ import annotations
 
@@ -69,7 +70,18 @@ MESSAGES = {
     "exists": "The selected {0} is invalid.",
     "distinct": "The {0} field has a duplicate value.",
     "nul": "The {0} field contains invalid characters.",
+    "taken": "The {0} has already been taken.",
 }
+
+
+def attribute_name(key: str) -> str:
+    """Laravel's displayable attribute: str_replace('_', ' ', Str::snake($key))."""
+    return key.replace("_", " ")
+
+
+def taken_message(field: str, key_prefix: str = "") -> str:
+    """Laravel's `unique` message: "The chip code has already been taken."."""
+    return MESSAGES["taken"].format(attribute_name(key_prefix + field))
 
 
 class Missing:
