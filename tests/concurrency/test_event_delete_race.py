@@ -75,7 +75,7 @@ def test_an_event_delete_racing_a_batch_into_it(client, app, db):
         try:
             with session.begin_nested():
                 batch_outcome = upsert_participants(
-                    session, edition_id=race.edition_id, changes=[change]
+                    session, edition_id=race.edition_id, rows=[change.as_row()]
                 )
         except (UnknownEvent, EditionNotFound) as refused:
             batch_outcome = refused

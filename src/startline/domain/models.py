@@ -15,16 +15,19 @@ from startline.domain.accounts.models import (
     UsedNonce,
     User,
 )
+from startline.domain.changes.models import Change, JournalState
 from startline.domain.participants.models import Participant
 from startline.domain.races.models import Edition, Event, Race
 
 __all__ = [
     "ApiKey",
     "Base",
+    "Change",
     "ConnectToken",
     "ConnectTokenRace",
     "Edition",
     "Event",
+    "JournalState",
     "LoginFailure",
     "Participant",
     "Partner",

@@ -3,7 +3,7 @@ errors keyed `<index>.<field>`; chip/bib uniqueness judged on the after-state.""
 
 from __future__ import annotations
 
-from startline.domain.participants.service import participants_of_edition
+from startline.domain.participants.reading import participants_of_edition
 from tests.contract.tracx.conftest import participant
 
 
@@ -136,10 +136,10 @@ def test_edition_deleted_between_validation_and_write(client, db, world, tokens,
 
     real = tracx_participants.upsert_participants
 
-    def delete_first(session, *, edition_id, changes):
+    def delete_first(session, *, edition_id, rows):
         session.delete(session.get(Edition, edition_id))
         session.flush()
-        return real(session, edition_id=edition_id, changes=changes)
+        return real(session, edition_id=edition_id, rows=rows)
 
     monkeypatch.setattr(tracx_participants, "upsert_participants", delete_first)
     items = [participant(world.event_a1_10k, "1"), participant(world.event_a1_10k, "2")]

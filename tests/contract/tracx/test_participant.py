@@ -3,7 +3,7 @@ edition, chip/bib clashes as Laravel 422s, and a handful of validation cases end
 
 from __future__ import annotations
 
-from startline.domain.participants.service import participants_of_edition
+from startline.domain.participants.reading import participants_of_edition
 from tests.contract.tracx.conftest import participant
 
 URL = "/v1/connect/participant"

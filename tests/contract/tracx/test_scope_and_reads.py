@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from startline.domain.participants.service import participants_of_edition
+from startline.domain.participants.reading import participants_of_edition
 from tests.contract.tracx.conftest import participant
 from tests.unit.participants.world import add_edition, add_event, add_race
 

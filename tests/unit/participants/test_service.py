@@ -13,11 +13,13 @@ from startline.domain.participants.errors import (
     UnknownEvent,
 )
 from startline.domain.participants.models import Participant
-from startline.domain.participants.service import (
-    ParticipantChange,
+from startline.domain.participants.reading import (
     find_participant,
     participants_of_edition,
     participants_of_event,
+)
+from startline.domain.participants.service import (
+    ParticipantChange,
     upsert_participant,
     upsert_participants,
 )
@@ -36,7 +38,7 @@ def _one(db, w: World, c: ParticipantChange):
 
 def _batch(db, edition_id: int, changes: list[ParticipantChange]):
     with db.transaction() as s:
-        return upsert_participants(s, edition_id=edition_id, changes=changes)
+        return upsert_participants(s, edition_id=edition_id, rows=[c.as_row() for c in changes])
 
 
 def _state(db, edition_id: int) -> dict[str, tuple[int, str, str]]:

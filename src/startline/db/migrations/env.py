@@ -13,6 +13,29 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        _run_sqlite(connection)
+        return
+    _configure_and_run(connection)
+
+
+def _run_sqlite(connection: Connection) -> None:
+    """SQLite rebuilds a table to alter it (batch mode): DROP TABLE of a parent would
+    cascade-delete its children while foreign keys are on, so they are off during the
+    migration (the pragma only works outside a transaction) and checked afterwards."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _configure_and_run(connection)
+        problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"the migration broke foreign keys: {problems[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _configure_and_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

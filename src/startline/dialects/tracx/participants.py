@@ -26,11 +26,10 @@ from startline.domain.participants.errors import (
     ParticipantClash,
     UnknownEvent,
 )
+from startline.domain.participants.rows import Row, full_row
 from startline.domain.participants.service import (
     OPTIONAL_FIELDS,
-    BatchRows,
     ParticipantChange,
-    batch_row,
     upsert_participant,
     upsert_participants,
 )
@@ -100,16 +99,16 @@ def store_participants(
     values, errors = validate_participants(items, race_exists=event_ids.__contains__)
     if errors:
         return unprocessable(errors)
-    changes = BatchRows(_row_from(item) for item in values)
+    rows = [_row_from(item) for item in values]
     try:
         with services.db.transaction() as session:
-            outcome = upsert_participants(session, edition_id=edition_id, changes=changes)
+            outcome = upsert_participants(session, edition_id=edition_id, rows=rows)
     except ParticipantClash as exc:
         return unprocessable(clash_errors(exc, batch=True))
     except UnknownEvent as exc:
         return unprocessable(unknown_event_errors(exc, batch=True))
     except EditionNotFound:  # deleted since validation: none of its races exists any more
-        gone = UnknownEvent(list(range(len(changes))))
+        gone = UnknownEvent(list(range(len(rows))))
         return unprocessable(unknown_event_errors(gone, batch=True))
     return JSONResponse({"data": {"created": outcome.created, "updated": outcome.updated}})
 
@@ -128,10 +127,10 @@ def change_from(values: dict[str, Any]) -> ParticipantChange:
     )
 
 
-def _row_from(values: dict[str, Any]) -> tuple[Any, ...]:
-    """Validated wire values -> the domain's batch row: change_from without a per-row object
+def _row_from(values: dict[str, Any]) -> Row:
+    """Validated wire values -> the domain's row: change_from without a per-row object
     (3 µs of ~22 µs per row on a 50,000-item batch, measured)."""
-    return batch_row(
+    return full_row(
         values["race_id"],
         values["unique_id"],
         str(values["start_number"]),

@@ -41,5 +41,9 @@ class UnknownEvent(NotFound):
         super().__init__(f"unknown event for items {self.indexes[:10]}")
 
 
+class ParticipantNotFound(NotFound):
+    """No runner with that key in the edition."""
+
+
 class EditionNotFound(NotFound):
     """The batch's edition does not exist."""

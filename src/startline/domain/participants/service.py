@@ -1,63 +1,82 @@
-"""Participant services: insert-or-update one participant or a whole batch of one edition,
-keyed on (edition, unique_id), with chip code and start number unique per edition.
+"""Runner writes, for every door: a single upsert (a timing system's race-day traffic), a
+batch of one edition (a start list), and general writes by unique_id, runner id or bib with
+modes and partial acceptance (RunSignup's participant POST, CSV imports); and deletion.
 
-Writes are real `INSERT ... ON CONFLICT (edition_id, unique_id) DO UPDATE` statements, so two
-simultaneous upserts of one new unique_id give one row. A batch locks its edition row
-exclusively (PostgreSQL `FOR NO KEY UPDATE`; SQLite's BEGIN IMMEDIATE already serializes
-writers), so its clash checks see the edition exactly as the write will leave it; single
-upserts share that lock among themselves (`FOR SHARE`). The unique constraints stay the last
-word and their violations are mapped to the same typed clashes."""
+Every write is a real `INSERT ... ON CONFLICT (edition_id, unique_id) DO UPDATE`, so two
+simultaneous upserts of one new runner give one row, and it only changes a row whose fields
+differ (a re-sent runner is no change: no `updated_at`, no journal entry). Batches and
+general writes lock their edition exclusively (PostgreSQL `FOR NO KEY UPDATE`; SQLite's
+writers are serialized anyway) so their uniqueness is judged exactly on the edition as they
+will leave it (clashes.py); single upserts share that lock among themselves (`FOR SHARE`)
+and leave the last word to the unique constraints. Every change is journaled in the same
+transaction."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from startline.db.base import utcnow
-from startline.domain.participants.bulk import (
-    ROW_CHIP_CODE,
-    ROW_EVENT,
-    ROW_START_NUMBER,
-    ROW_UNIQUE_ID,
-    moving_ids,
-    park_values,
-    write_batch,
-    write_one,
+from startline.domain.changes.journal import (
+    Entry,
+    RunnerRows,
+    object_snapshot,
+    record,
+    record_runner_rows,
+    runner_snapshot,
 )
+from startline.domain.changes.types import ChangeType
+from startline.domain.participants import sql
+from startline.domain.participants.clashes import Existing, clashes_after
 from startline.domain.participants.errors import (
     Clash,
     EditionNotFound,
     ParticipantClash,
+    ParticipantNotFound,
     UnknownEvent,
 )
 from startline.domain.participants.models import Participant
-from startline.domain.races.models import Edition, Event
+from startline.domain.participants.rows import (
+    FIELDS,
+    ROW_EVENT,
+    ROW_UNIQUE_ID,
+    Row,
+    row,
+    sets_of,
+    tracx_sets,
+)
+from startline.domain.participants.search import search_text
+from startline.domain.participants.vocabulary import Origin
 from startline.domain.scopes import is_storable_id
 
-# Optional fields: absent keeps the stored value, None clears it (state: None keeps it).
+_CHANGE_TYPES = {
+    "created": ChangeType.PARTICIPANT_CREATED,
+    "updated": ChangeType.PARTICIPANT_UPDATED,
+    "moved": ChangeType.PARTICIPANT_MOVED,
+}
+# Optional Tracx fields: absent keeps the stored value, None clears it (state: None keeps it).
 OPTIONAL_FIELDS = ("country_code", "team_name", "gender", "state")
 _OPTIONAL_SET = frozenset(OPTIONAL_FIELDS)
 
 
-@dataclass(slots=True)  # not frozen: a frozen __init__ costs ~2x on a 50,000-item batch
+@dataclass(slots=True)
 class ParticipantChange:
-    """One participant as sent: the required fields, and the optional ones that were present."""
+    """One runner as a Tracx client sends it: the required fields, and the optional ones
+    that were present."""
 
     event_id: int
     unique_id: str
     first_name: str
     last_name: str
-    date_of_birth: date
-    start_number: str
-    chip_code: str
+    date_of_birth: date | None
+    start_number: str | None
+    chip_code: str | None
     optional: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,214 +84,50 @@ class ParticipantChange:
             unknown = sorted(set(self.optional) - _OPTIONAL_SET)
             raise ValueError(f"not optional participant fields: {unknown}")
 
-    def updated_fields(self) -> tuple[str, ...]:
-        """The optional fields this change overwrites on an existing participant."""
+    def as_row(self) -> Row:
         optional = self.optional
-        if not optional:
-            return ()
-        return _updated_fields(tuple(optional), optional.get("state") is None)
-
-
-@lru_cache(maxsize=1024)
-def _updated_fields(present: tuple[str, ...], state_is_null: bool) -> tuple[str, ...]:
-    return tuple(
-        name
-        for name in OPTIONAL_FIELDS
-        if name in present and not (name == "state" and state_is_null)
-    )
-
-
-# One change of a batch as a plain tuple: event_id, unique_id, start_number, chip_code,
-# first_name, last_name, date_of_birth, country_code, team_name, gender, state (None for
-# absent or null), then the optional fields it overwrites. A ParticipantChange object per row
-# cost ~3 µs of a batch's ~22 µs per row (measured on 50,000 rows); a tuple costs a tenth.
-BatchRow = tuple[Any, ...]
-
-
-class BatchRows(list[BatchRow]):
-    """A batch's changes already as BatchRow tuples (see batch_row); upsert_participants takes
-    these as well as ParticipantChange objects."""
-
-
-def batch_row(
-    event_id: int,
-    unique_id: str,
-    start_number: str,
-    chip_code: str,
-    first_name: str,
-    last_name: str,
-    date_of_birth: date,
-    optional: Mapping[str, Any],
-    present: tuple[str, ...],
-) -> BatchRow:
-    """A BatchRow. `optional` maps names to values (only OPTIONAL_FIELDS are read from it);
-    `present` names every field sent (names outside OPTIONAL_FIELDS are ignored)."""
-    state = optional.get("state")
-    return (
-        event_id,
-        unique_id,
-        start_number,
-        chip_code,
-        first_name,
-        last_name,
-        date_of_birth,
-        optional.get("country_code"),
-        optional.get("team_name"),
-        optional.get("gender"),
-        state,
-        _updated_fields(present, state is None),
-    )
-
-
-def _row_of(change: ParticipantChange) -> BatchRow:
-    optional = change.optional
-    return (
-        change.event_id,
-        change.unique_id,
-        change.start_number,
-        change.chip_code,
-        change.first_name,
-        change.last_name,
-        change.date_of_birth,
-        optional.get("country_code"),
-        optional.get("team_name"),
-        optional.get("gender"),
-        optional.get("state"),
-        change.updated_fields(),
-    )
+        return row(
+            event_id=self.event_id,
+            unique_id=self.unique_id,
+            start_number=self.start_number,
+            chip_code=self.chip_code,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            date_of_birth=self.date_of_birth,
+            country_code=optional.get("country_code"),
+            team_name=optional.get("team_name"),
+            gender=optional.get("gender"),
+            state=optional.get("state"),
+            search_text=search_text(self.first_name, self.last_name),
+            sets=tracx_sets(optional, optional.get("state") is None),
+        )
 
 
 @dataclass(frozen=True)
 class UpsertOutcome:
-    participant: Participant
+    participant: Participant  # as stored after the write (detached)
     created: bool
+    changed: bool  # False: the runner already had exactly these values
 
 
 @dataclass(frozen=True)
 class BatchOutcome:
     created: int
-    updated: int
+    updated: int  # every other item, changed or not (Tracx's count)
+    changed: int  # of those, the runners whose stored fields really changed
 
 
-# --- writing --------------------------------------------------------------------------------
-
-
-def upsert_participant(session: Session, *, change: ParticipantChange) -> UpsertOutcome:
-    """Insert or update one participant of the edition of `change.event_id`.
-
-    The hot path of a race day (thousands a minute), so its statements are plain SQL at the
-    driver: the ORM's per-statement cost was most of a request's CPU (profiled). Single
-    upserts of one edition run side by side (PostgreSQL: a shared lock on the edition, which
-    only a batch takes exclusively); the unique constraints are the last word, and a
-    violation of them is a clash marked `raced`, which the caller may retry once."""
-    edition_id = _edition_of_event(session, change.event_id)
-    if edition_id is None:
-        raise UnknownEvent([0])
-    clashes = _clashes_of_one(session, edition_id, change)
-    if clashes:
-        raise ParticipantClash(clashes)
-    now = utcnow()
-    try:
-        participant = write_one(session, edition_id=edition_id, change=change, now=now)
-    except IntegrityError as exc:
-        mapped = _clash_from(exc)
-        if mapped is None:
-            raise
-        raise mapped from exc
-    # created_at is written only by an insert, and `now` is this request's own instant.
-    return UpsertOutcome(participant=participant, created=participant.created_at == now)
-
-
-def upsert_participants(
-    session: Session,
-    *,
-    edition_id: int,
-    changes: Sequence[ParticipantChange] | BatchRows,
-) -> BatchOutcome:
-    """Insert or update every participant of `changes` in edition `edition_id`, all or none.
-
-    Uniqueness is judged on the edition as it will be after the batch, so two runners may
-    swap chips or bibs in one batch; a value that would end up on two participants is a
-    clash on each item that brings it (an item that already held it keeps it)."""
-    rows = changes if type(changes) is BatchRows else [_row_of(change) for change in changes]
-    _lock_edition(session, edition_id)
-    event_ids = set(
-        session.execute(select(Event.id).where(Event.edition_id == edition_id)).scalars()
-    )
-    unknown = [i for i, row in enumerate(rows) if row[ROW_EVENT] not in event_ids]
-    if unknown:
-        raise UnknownEvent(unknown)
-    existing = {
-        unique_id: (participant_id, start_number, chip_code)
-        for participant_id, unique_id, start_number, chip_code in session.connection().execute(
-            select(
-                Participant.id,
-                Participant.unique_id,
-                Participant.start_number,
-                Participant.chip_code,
-            ).where(Participant.edition_id == edition_id)
-        )
-    }
-    clashes = _clashes_after(existing, rows)
-    if clashes:
-        raise ParticipantClash(clashes)
-    if not rows:
-        return BatchOutcome(created=0, updated=0)
-
-    # The edition lock makes the checks above exact, so a violation here is a bug: let it out.
-    park_values(session, moving_ids(existing, rows))
-    write_batch(session, edition_id=edition_id, rows=rows, now=utcnow())
-    created = sum(1 for row in rows if row[ROW_UNIQUE_ID] not in existing)
-    return BatchOutcome(created=created, updated=len(rows) - created)
-
-
-# --- reading --------------------------------------------------------------------------------
-
-
-def participants_of_event(session: Session, *, event_id: int) -> list[Participant]:
-    return list(
-        session.execute(
-            select(Participant).where(Participant.event_id == event_id).order_by(Participant.id)
-        ).scalars()
-    )
-
-
-def participants_of_edition(session: Session, *, edition_id: int) -> list[Participant]:
-    return list(
-        session.execute(
-            select(Participant).where(Participant.edition_id == edition_id).order_by(Participant.id)
-        ).scalars()
-    )
-
-
-def find_participant(session: Session, *, edition_id: int, unique_id: str) -> Participant | None:
-    return session.execute(
-        select(Participant).where(
-            Participant.edition_id == edition_id, Participant.unique_id == unique_id
-        )
-    ).scalar_one_or_none()
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-
-def _lock_edition(session: Session, edition_id: int) -> None:
-    """Serialize writers of one edition (a no-op clause on SQLite, whose writers queue)."""
-    if not is_storable_id(edition_id):
-        raise EditionNotFound(f"no edition {edition_id}")
-    found = session.execute(
-        select(Edition.id).where(Edition.id == edition_id).with_for_update(key_share=True)
-    ).scalar_one_or_none()
-    if found is None:
-        raise EditionNotFound(f"no edition {edition_id}")
-
+# --- one runner ----------------------------------------------------------------------------
 
 _EDITION_OF_EVENT = {
-    "sqlite": "SELECT edition_id FROM events WHERE id = ?",
+    "sqlite": (
+        "SELECT e.edition_id, ed.race_id FROM events e JOIN editions ed ON ed.id = e.edition_id "
+        "WHERE e.id = ?"
+    ),
     # A shared lock: single upserts of one edition run side by side, a batch (which locks
     # the edition exclusively to judge its after-state) waits for them and they for it.
     "postgresql": (
-        "SELECT e.edition_id FROM events e JOIN editions ed ON ed.id = e.edition_id "
+        "SELECT e.edition_id, ed.race_id FROM events e JOIN editions ed ON ed.id = e.edition_id "
         "WHERE e.id = %s FOR SHARE OF ed"
     ),
 }
@@ -288,64 +143,83 @@ _HOLDERS = {
 }
 
 
-def _edition_of_event(session: Session, event_id: int) -> int | None:
-    """The edition of an event, share-locked for this transaction; None if there is none."""
+def upsert_participant(
+    session: Session, *, change: ParticipantChange, origin: Origin = "tracx"
+) -> UpsertOutcome:
+    """Insert or update one runner of the edition of `change.event_id`.
+
+    The hot path of a race day (thousands a minute), so its statements are plain SQL at the
+    driver. A bib or chip held by another runner is a ParticipantClash; when only the unique
+    constraint saw it (a concurrent write got there first) the clash is marked `raced`, and
+    the whole unit of work may be retried in a new transaction."""
+    connection = session.connection()
+    located = _edition_of_event(connection, change.event_id)
+    if located is None:
+        raise UnknownEvent([0])
+    edition_id, race_id = located
+    clashes = _clashes_of_one(connection, edition_id, change)
+    if clashes:
+        raise ParticipantClash(clashes)
+    try:
+        stored, changed = sql.write_one(
+            connection, edition_id=edition_id, origin=origin, row=change.as_row(), now=utcnow()
+        )
+    except IntegrityError as exc:
+        mapped = _clash_from(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    if changed:
+        _journal_one(session, race_id=race_id, edition_id=edition_id, stored=stored)
+    created = changed and stored["last_change"] == "created"
+    return UpsertOutcome(
+        participant=Participant(edition_id=edition_id, **stored), created=created, changed=changed
+    )
+
+
+def _journal_one(
+    session: Session, *, race_id: int, edition_id: int, stored: dict[str, Any]
+) -> None:
+    record(
+        session,
+        Entry(
+            type=_CHANGE_TYPES[stored["last_change"]],
+            race_id=race_id,
+            edition_id=edition_id,
+            event_id=stored["event_id"],
+            participant_id=stored["id"],
+            entity=runner_snapshot(
+                **{name: stored[name] for name in FIELDS if name != "event_id"},
+                created_at=stored["created_at"],
+                updated_at=stored["updated_at"],
+            ),
+            occurred_at=stored["updated_at"],
+        ),
+    )
+
+
+def _edition_of_event(connection: Connection, event_id: int) -> tuple[int, int] | None:
+    """(edition, race) of an event, share-locked for this transaction; None if none."""
     if not is_storable_id(event_id):
         return None
-    connection = session.connection()
-    row = connection.exec_driver_sql(
+    found = connection.exec_driver_sql(
         _EDITION_OF_EVENT[connection.dialect.name], (event_id,)
     ).first()
-    return None if row is None else row[0]
+    return None if found is None else (found[0], found[1])
 
 
-def _clashes_of_one(session: Session, edition_id: int, change: ParticipantChange) -> list[Clash]:
-    connection = session.connection()
+def _clashes_of_one(
+    connection: Connection, edition_id: int, change: ParticipantChange
+) -> list[Clash]:
     holders = connection.exec_driver_sql(
         _HOLDERS[connection.dialect.name],
         (edition_id, change.unique_id, change.start_number, change.chip_code),
     ).all()
     clashes = []
-    if any(start_number == change.start_number for start_number, _ in holders):
+    if change.start_number is not None and any(bib == change.start_number for bib, _ in holders):
         clashes.append(Clash(0, "start_number"))
-    if any(chip_code == change.chip_code for _, chip_code in holders):
+    if change.chip_code is not None and any(chip == change.chip_code for _, chip in holders):
         clashes.append(Clash(0, "chip_code"))
-    return clashes
-
-
-def _clashes_after(
-    existing: Mapping[str, tuple[int, str, str]], rows: Sequence[BatchRow]
-) -> list[Clash]:
-    """Clashes on the edition as the batch would leave it."""
-    clashes: list[Clash] = []
-    index_of: dict[str, int] = {}
-    for index, row in enumerate(rows):
-        unique_id = row[ROW_UNIQUE_ID]
-        if unique_id in index_of:
-            clashes.append(Clash(index, "unique_id"))
-        else:
-            index_of[unique_id] = index
-    after = {unique_id: (bib, chip) for unique_id, (_, bib, chip) in existing.items()}
-    for unique_id, index in index_of.items():
-        row = rows[index]
-        after[unique_id] = (row[ROW_START_NUMBER], row[ROW_CHIP_CODE])
-    for position, name in enumerate(("start_number", "chip_code")):
-        values = [held[position] for held in after.values()]
-        if len(set(values)) == len(values):
-            continue  # the common case, checked at C speed
-        holders: dict[str, list[str]] = defaultdict(list)
-        for unique_id, held in after.items():
-            holders[held[position]].append(unique_id)
-        for value, unique_ids in holders.items():
-            if len(unique_ids) < 2:
-                continue
-            bringers = sorted(
-                index_of[u]
-                for u in unique_ids
-                if u in index_of and (u not in existing or existing[u][1 + position] != value)
-            )
-            keeps_it = len(bringers) < len(unique_ids)
-            clashes.extend(Clash(i, name) for i in (bringers if keeps_it else bringers[1:]))
     return clashes
 
 
@@ -359,3 +233,359 @@ def _clash_from(exc: IntegrityError) -> Exception | None:
         if name in text:
             return ParticipantClash([Clash(0, name)], raced=True)
     return None
+
+
+# --- a batch of one edition ----------------------------------------------------------------
+
+
+def upsert_participants(
+    session: Session,
+    *,
+    edition_id: int,
+    rows: Sequence[Row],
+    origin: Origin = "tracx",
+) -> BatchOutcome:
+    """Insert or update every row (rows.py; each names its event) in edition `edition_id`,
+    all or none. Uniqueness is judged on the edition as it will be after the batch, so
+    runners may swap chips or bibs in one batch."""
+    connection = session.connection()
+    race_id = _lock_edition(connection, edition_id)
+    event_ids = _event_ids(connection, edition_id)
+    unknown = [i for i, r in enumerate(rows) if r[ROW_EVENT] not in event_ids]
+    if unknown:
+        raise UnknownEvent(unknown)
+    existing = _existing(connection, edition_id)
+    clashes = clashes_after(existing, rows)
+    if clashes:
+        raise ParticipantClash(clashes)
+    if not rows:
+        return BatchOutcome(created=0, updated=0, changed=0)
+    changed = _write(session, race_id, edition_id, origin, existing, rows)
+    created = sum(1 for r in rows if r[ROW_UNIQUE_ID] not in existing)
+    return BatchOutcome(created=created, updated=len(rows) - created, changed=changed - created)
+
+
+def _write(
+    session: Session,
+    race_id: int,
+    edition_id: int,
+    origin: str,
+    existing: Existing,
+    rows: Sequence[Row],
+    new_ids: Mapping[str, int] | None = None,
+) -> int:
+    """Park moving bibs and chips, write, journal; how many runners were created or changed.
+    The edition lock makes the caller's checks exact, so a violation here is a bug."""
+    connection = session.connection()
+    bibs, chips = sql.moving_ids(existing, rows)
+    sql.park_values(connection, bibs_of=bibs, chips_of=chips)
+    now = utcnow()
+    changed = sql.write_rows(
+        connection, edition_id=edition_id, origin=origin, rows=rows, now=now, new_ids=new_ids
+    )
+    if changed:
+        record_runner_rows(session, RunnerRows(race_id=race_id, edition_id=edition_id, stamp=now))
+    return changed
+
+
+_LOCK_EDITION = {
+    "sqlite": "SELECT race_id FROM editions WHERE id = ?",
+    "postgresql": "SELECT race_id FROM editions WHERE id = %s FOR NO KEY UPDATE",
+}
+_EVENTS_OF_EDITION = {
+    "sqlite": "SELECT id FROM events WHERE edition_id = ?",
+    "postgresql": "SELECT id FROM events WHERE edition_id = %s",
+}
+_EXISTING = {
+    "sqlite": (
+        "SELECT id, unique_id, event_id, start_number, chip_code FROM participants "
+        "WHERE edition_id = ?"
+    ),
+    "postgresql": (
+        "SELECT id, unique_id, event_id, start_number, chip_code FROM participants "
+        "WHERE edition_id = %s"
+    ),
+}
+_DELETE = {
+    "sqlite": (
+        "DELETE FROM participants WHERE edition_id = ? AND unique_id = ? RETURNING id, event_id"
+    ),
+    "postgresql": (
+        "DELETE FROM participants WHERE edition_id = %s AND unique_id = %s RETURNING id, event_id"
+    ),
+}
+
+
+def _lock_edition(connection: Connection, edition_id: int) -> int:
+    """Serialize writers of one edition (SQLite's writers queue anyway); its race's id."""
+    if not is_storable_id(edition_id):
+        raise EditionNotFound(f"no edition {edition_id}")
+    race_id = connection.exec_driver_sql(
+        _LOCK_EDITION[connection.dialect.name], (edition_id,)
+    ).scalar()
+    if race_id is None:
+        raise EditionNotFound(f"no edition {edition_id}")
+    return int(race_id)
+
+
+def _event_ids(connection: Connection, edition_id: int) -> set[int]:
+    found = connection.exec_driver_sql(_EVENTS_OF_EDITION[connection.dialect.name], (edition_id,))
+    return set(found.scalars())
+
+
+def _existing(connection: Connection, edition_id: int) -> dict[str, tuple[Any, Any, Any, Any]]:
+    found = connection.exec_driver_sql(_EXISTING[connection.dialect.name], (edition_id,))
+    return {
+        unique_id: (participant_id, event_id, bib, chip)
+        for participant_id, unique_id, event_id, bib, chip in found
+    }
+
+
+# --- general writes (RunSignup's participant POST, CSV imports) ----------------------------
+
+Mode = Literal["upsert", "add", "update"]
+Reason = Literal["taken", "listed_twice", "not_found", "exists", "required", "unknown_event"]
+
+
+@dataclass(slots=True)
+class RunnerWrite:
+    """One item of a general write. The runner is found by `unique_id` (created when absent,
+    unless the mode says otherwise), or by `participant_id` or an existing runner's `bib`
+    (never created); with none of them it is a new runner whose unique_id will be
+    `sl-<its id>`. `values` holds the stored fields it sets (FIELDS names; None clears);
+    the others keep their values (a new runner: NULL, state 'before'). The two names are
+    set together or not at all."""
+
+    values: dict[str, Any]
+    unique_id: str | None = None
+    participant_id: int | None = None
+    bib: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerProblem:
+    """Item `index` of a general write was refused: `field` and why."""
+
+    index: int
+    field: str
+    reason: Reason
+
+
+@dataclass
+class WriteReport:
+    created: int = 0
+    updated: int = 0  # runners whose stored fields changed
+    unchanged: int = 0  # runners matched whose fields were already so
+    problems: list[RunnerProblem] = field(default_factory=list)
+    # The runner id of each item (request order; None for a refused item).
+    participant_ids: list[int | None] = field(default_factory=list)
+    written: bool = False
+
+
+_NEW_KEY = "\x00new:"  # a provisional key for runners whose id is not known yet (no door
+# lets a NUL into a unique_id)
+
+
+def write_runners(
+    session: Session,
+    *,
+    edition_id: int,
+    writes: Sequence[RunnerWrite],
+    origin: Origin,
+    mode: Mode = "upsert",
+    partial: bool = False,
+) -> WriteReport:
+    """Apply `writes` to one edition. All or nothing by default: any problem and nothing is
+    written (`written` False, every problem reported); with `partial`, the items without a
+    problem are written and the others reported."""
+    connection = session.connection()
+    race_id = _lock_edition(connection, edition_id)
+    event_ids = _event_ids(connection, edition_id)
+    existing = _existing(connection, edition_id)
+    by_id = {held[0]: unique_id for unique_id, held in existing.items()}
+    by_bib = {held[2]: unique_id for unique_id, held in existing.items() if held[2] is not None}
+    report = WriteReport(participant_ids=[None] * len(writes))
+
+    rows: list[Row] = []
+    indexes: list[int] = []  # the write index of each row
+    for index, write in enumerate(writes):
+        problems = _resolve(write, index, mode, existing, by_id, by_bib, event_ids)
+        if problems:
+            report.problems.extend(problems)
+            continue
+        key = _key_of(write, by_id, by_bib, index)
+        rows.append(_row_of(write, key, existing.get(key)))
+        indexes.append(index)
+
+    while True:
+        clashes = clashes_after(existing, rows)
+        if not clashes:
+            break
+        refused = {c.index for c in clashes}
+        for clash in clashes:
+            reason: Reason = "listed_twice" if clash.field == "unique_id" else "taken"
+            report.problems.append(RunnerProblem(indexes[clash.index], clash.field, reason))
+        if not partial:
+            break
+        rows = [r for i, r in enumerate(rows) if i not in refused]
+        indexes = [x for i, x in enumerate(indexes) if i not in refused]
+    report.problems.sort(key=lambda p: (p.index, FIELDS.index(p.field) if p.field in FIELDS else 0))
+    if report.problems and not partial:
+        return report
+    if not rows:
+        report.written = True
+        return report
+
+    new_keys = [r[ROW_UNIQUE_ID] for r in rows if r[ROW_UNIQUE_ID].startswith(_NEW_KEY)]
+    new_ids: dict[str, int] = {}
+    if new_keys:
+        rows, new_ids = _with_derived_ids(connection, rows, new_keys, existing)
+    changed = _write(session, race_id, edition_id, origin, existing, rows, new_ids)
+    created = sum(1 for r in rows if r[ROW_UNIQUE_ID] not in existing)
+    report.created = created
+    report.updated = changed - created
+    report.unchanged = len(rows) - changed
+    _fill_ids(connection, edition_id, rows, indexes, report)
+    report.written = True
+    return report
+
+
+def _resolve(
+    write: RunnerWrite,
+    index: int,
+    mode: Mode,
+    existing: Existing,
+    by_id: Mapping[int, str],
+    by_bib: Mapping[str, str],
+    event_ids: set[int],
+) -> list[RunnerProblem]:
+    problems: list[RunnerProblem] = []
+    values = write.values
+    if ("first_name" in values) != ("last_name" in values):
+        raise ValueError("first_name and last_name are set together")
+    if write.participant_id is not None:
+        found = write.participant_id in by_id
+        key_field = "participant_id"
+    elif write.bib is not None:
+        found = write.bib in by_bib
+        key_field = "start_number"
+    elif write.unique_id is not None:
+        found = write.unique_id in existing
+        key_field = "unique_id"
+    else:
+        found, key_field = False, "unique_id"
+    matched_only = write.participant_id is not None or write.bib is not None
+    if found and mode == "add":
+        problems.append(RunnerProblem(index, key_field, "exists"))
+    if not found and (mode == "update" or matched_only):
+        problems.append(RunnerProblem(index, key_field, "not_found"))
+        return problems
+    event_id = values.get("event_id")
+    if "event_id" in values and event_id not in event_ids:
+        problems.append(RunnerProblem(index, "event_id", "unknown_event"))
+    if not found:
+        if event_id is None:
+            problems.append(RunnerProblem(index, "event_id", "required"))
+        for name in ("first_name", "last_name"):
+            if not values.get(name):
+                problems.append(RunnerProblem(index, name, "required"))
+    return problems
+
+
+def _key_of(
+    write: RunnerWrite, by_id: Mapping[int, str], by_bib: Mapping[str, str], index: int
+) -> str:
+    if write.participant_id is not None:
+        return by_id[write.participant_id]
+    if write.bib is not None:
+        return by_bib[write.bib]
+    if write.unique_id is not None:
+        return write.unique_id
+    return f"{_NEW_KEY}{index}"
+
+
+def _row_of(write: RunnerWrite, key: str, held: tuple[Any, Any, Any, Any] | None) -> Row:
+    values = write.values
+    sets = sets_for(values)
+    # An existing runner's row still names its event: the insert half needs one.
+    event_id = values.get("event_id", held[1] if held is not None else None)
+    return row(
+        event_id=event_id,
+        unique_id=key,
+        start_number=values.get("start_number"),
+        chip_code=values.get("chip_code"),
+        first_name=values.get("first_name"),
+        last_name=values.get("last_name"),
+        date_of_birth=values.get("date_of_birth"),
+        country_code=values.get("country_code"),
+        team_name=values.get("team_name"),
+        gender=values.get("gender"),
+        state=values.get("state"),
+        search_text=search_text(values.get("first_name"), values.get("last_name")),
+        sets=sets,
+    )
+
+
+def _with_derived_ids(
+    connection: Connection, rows: list[Row], new_keys: list[str], existing: Existing
+) -> tuple[list[Row], dict[str, int]]:
+    """Give each new runner without a unique_id an id and the unique_id `sl-<id>` (an id
+    whose `sl-` name another runner already uses is skipped)."""
+    taken = set(existing) | {r[ROW_UNIQUE_ID] for r in rows}
+    ids: list[int] = []
+    while len(ids) < len(new_keys):
+        for candidate in sql.allocate_ids(connection, len(new_keys) - len(ids)):
+            if f"sl-{candidate}" not in taken:
+                ids.append(candidate)
+    key_map = dict(zip(new_keys, ids, strict=True))
+    renamed = [
+        (*r[:ROW_UNIQUE_ID], f"sl-{key_map[r[ROW_UNIQUE_ID]]}", *r[ROW_UNIQUE_ID + 1 :])
+        if r[ROW_UNIQUE_ID] in key_map
+        else r
+        for r in rows
+    ]
+    return renamed, {f"sl-{i}": i for i in ids}
+
+
+def _fill_ids(
+    connection: Connection,
+    edition_id: int,
+    rows: Sequence[Row],
+    indexes: Sequence[int],
+    report: WriteReport,
+) -> None:
+    ids = {unique_id: held[0] for unique_id, held in _existing(connection, edition_id).items()}
+    for r, index in zip(rows, indexes, strict=True):
+        report.participant_ids[index] = ids.get(r[ROW_UNIQUE_ID])
+
+
+# --- deletion ------------------------------------------------------------------------------
+
+
+def delete_participant(session: Session, *, edition_id: int, unique_id: str) -> int:
+    """Remove one runner (journaled as participant.deleted); returns its id."""
+    connection = session.connection()
+    race_id = _lock_edition(connection, edition_id)
+    gone = connection.exec_driver_sql(
+        _DELETE[connection.dialect.name], (edition_id, unique_id)
+    ).first()
+    if gone is None:
+        raise ParticipantNotFound(f"no runner {unique_id!r} in edition {edition_id}")
+    participant_id, event_id = gone
+    record(
+        session,
+        Entry(
+            type=ChangeType.PARTICIPANT_DELETED,
+            race_id=race_id,
+            edition_id=edition_id,
+            event_id=event_id,
+            participant_id=participant_id,
+            entity=object_snapshot({"unique_id": unique_id}),
+        ),
+    )
+    return int(participant_id)
+
+
+def sets_for(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields a write of `values` sets (a null state keeps the stored one)."""
+    return sets_of(tuple(values), values.get("state", "") is None)

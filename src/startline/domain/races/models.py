@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from startline.db.base import Base, UTCDateTime, utcnow
@@ -28,6 +29,8 @@ class Race(Base):
     # lower(url_string): the unique key, so "MyRace" and "myrace" cannot both exist.
     url_key: Mapped[str] = mapped_column(String(100), unique=True)
     is_draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shown on the public race pages (never while a draft); `startline races public`.
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     street: Mapped[str | None] = mapped_column(String(512))
     city: Mapped[str | None] = mapped_column(String(128))
     state: Mapped[str | None] = mapped_column(String(64))

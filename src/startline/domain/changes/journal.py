@@ -1,0 +1,322 @@
+"""Writing the change journal: services record what they changed in their session, and the
+entries get their positions and are written just before the transaction commits.
+
+Positions only grow, in commit order, on both databases: SQLite has one writer at a time and
+numbers the rows itself (AUTOINCREMENT, never reused); on PostgreSQL every writing
+transaction takes the `journal_state` row lock as its last step and holds it through its
+commit, so a transaction that got a lower position is visible before one with a higher
+position (a reader that has seen P never later finds a new entry below P)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, event, text
+from sqlalchemy.orm import Session
+
+from startline.db.base import UTCDateTime, utcnow
+from startline.domain.changes.types import RUNNER_SNAPSHOT_FIELDS, RUNNER_TYPES, ChangeType
+
+_PENDING = "startline.journal"  # key in Session.info
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One change: what happened, to which ids, and the entity as it is after it."""
+
+    type: ChangeType
+    race_id: int
+    edition_id: int | None = None
+    event_id: int | None = None
+    participant_id: int | None = None
+    entity: str | None = None  # JSON text
+    occurred_at: datetime | None = None  # defaults to the time of writing
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerRows:
+    """Every runner of `edition_id` written by this transaction with `updated_at == stamp`
+    (a batch's rows), journaled straight from the table by one INSERT ... SELECT, each with
+    the type its row's `last_change` says."""
+
+    race_id: int
+    edition_id: int
+    stamp: datetime
+
+
+def record(session: Session, entry: Entry) -> None:
+    """Journal `entry` when this session's transaction commits (nothing if it rolls back)."""
+    session.info.setdefault(_PENDING, []).append(entry)
+
+
+def record_runner_rows(session: Session, rows: RunnerRows) -> None:
+    session.info.setdefault(_PENDING, []).append(rows)
+
+
+def discard_pending(session: Session) -> None:
+    """Forget what was recorded (the caller rolled back to before it)."""
+    session.info.pop(_PENDING, None)
+
+
+def pending_count(session: Session) -> int:
+    return len(session.info.get(_PENDING, ()))
+
+
+# --- snapshots ---------------------------------------------------------------------------
+
+
+def iso_timestamp(value: datetime) -> str:
+    """The journal's timestamp form: `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def runner_snapshot(
+    *,
+    unique_id: str,
+    start_number: str | None,
+    chip_code: str | None,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    gender: str | None,
+    country_code: str | None,
+    team_name: str | None,
+    state: str,
+    created_at: datetime,
+    updated_at: datetime,
+) -> str:
+    """A runner's snapshot as the batch SQL writes it (see RUNNER_SNAPSHOT_FIELDS)."""
+    return json.dumps(
+        [
+            unique_id,
+            start_number,
+            chip_code,
+            first_name,
+            last_name,
+            None if date_of_birth is None else date_of_birth.isoformat(),
+            gender,
+            country_code,
+            team_name,
+            state,
+            iso_timestamp(created_at),
+            iso_timestamp(updated_at),
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def object_snapshot(fields: Mapping[str, Any]) -> str:
+    """A race, edition or event snapshot: a JSON object of its stored fields."""
+    return json.dumps(dict(fields), default=_json_value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        # Event times are local wall-clock times (naive); stored timestamps are UTC.
+        return value.isoformat() if value.tzinfo is None else iso_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+# --- writing at commit ---------------------------------------------------------------------
+
+_SQLITE_RUNNER_SNAPSHOT = (
+    "json_array(p.unique_id, p.start_number, p.chip_code, p.first_name, p.last_name, "
+    "p.date_of_birth, p.gender, p.country_code, p.team_name, p.state, "
+    "replace(p.created_at, ' ', 'T') || 'Z', replace(p.updated_at, ' ', 'T') || 'Z')"
+)
+_PG_STAMP = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+_PG_RUNNER_SNAPSHOT = (
+    "json_build_array(p.unique_id, p.start_number, p.chip_code, p.first_name, p.last_name, "
+    "to_char(p.date_of_birth, 'YYYY-MM-DD'), p.gender, p.country_code, p.team_name, p.state, "
+    f"{_PG_STAMP.format('p.created_at')}, {_PG_STAMP.format('p.updated_at')})::text"
+)
+assert len(RUNNER_SNAPSHOT_FIELDS) == 12  # the two SQL forms above list twelve
+
+_INSERT_COLUMNS = (
+    "type, occurred_at, race_id, edition_id, event_id, participant_id, batch_id, entity"
+)
+
+
+def _runner_rows_sql(dialect: str) -> Any:
+    if dialect == "sqlite":
+        sql = (
+            f"INSERT INTO changes ({_INSERT_COLUMNS}) "  # noqa: S608 (fixed names)
+            "SELECT 'participant.' || p.last_change, :stamp, :race_id, p.edition_id, "
+            f"p.event_id, p.id, :batch_id, {_SQLITE_RUNNER_SNAPSHOT} FROM participants p "
+            "WHERE p.edition_id = :edition_id AND p.updated_at = :stamp"
+        )
+    else:
+        sql = (
+            f"INSERT INTO changes (position, {_INSERT_COLUMNS}) "  # noqa: S608 (fixed names)
+            "SELECT :base + row_number() OVER (), 'participant.' || p.last_change, :stamp, "
+            f":race_id, p.edition_id, p.event_id, p.id, :batch_id, {_PG_RUNNER_SNAPSHOT} "
+            "FROM participants p WHERE p.edition_id = :edition_id AND p.updated_at = :stamp"
+        )
+    return text(sql).bindparams(bindparam("stamp", type_=UTCDateTime()))
+
+
+_INSERT_ONE = text(
+    "INSERT INTO changes (type, occurred_at, race_id, edition_id, event_id, participant_id, "
+    "batch_id, entity) VALUES "
+    "(:type, :occurred_at, :race_id, :edition_id, :event_id, :participant_id, :batch_id, "
+    ":entity)"
+).bindparams(bindparam("occurred_at", type_=UTCDateTime()))
+_INSERT_ONE_AT = text(
+    "INSERT INTO changes (position, type, occurred_at, race_id, edition_id, event_id, "
+    "participant_id, batch_id, entity) VALUES "
+    "(:position, :type, :occurred_at, :race_id, :edition_id, :event_id, :participant_id, "
+    ":batch_id, :entity)"
+).bindparams(bindparam("occurred_at", type_=UTCDateTime()))
+
+
+def _write_pending(session: Session) -> None:
+    pending: list[Entry | RunnerRows] | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _write_sqlite(connection, pending)
+    else:
+        _write_postgresql(connection, pending)
+
+
+def _runner_entry_count(pending: list[Entry | RunnerRows]) -> int:
+    """Runner entries among the singles (a RunnerRows counts as many: at least two)."""
+    count = 0
+    for item in pending:
+        if isinstance(item, RunnerRows):
+            count += 2
+        elif item.type in RUNNER_TYPES:
+            count += 1
+    return count
+
+
+def _single_params(entry: Entry, batch_id: int | None, now: datetime) -> dict[str, Any]:
+    return {
+        "type": entry.type.value,
+        "occurred_at": entry.occurred_at or now,
+        "race_id": entry.race_id,
+        "edition_id": entry.edition_id,
+        "event_id": entry.event_id,
+        "participant_id": entry.participant_id,
+        "batch_id": batch_id if entry.type in RUNNER_TYPES else None,
+        "entity": entry.entity,
+    }
+
+
+def _write_sqlite(connection: Connection, pending: list[Entry | RunnerRows]) -> None:
+    # Writers are serialized (BEGIN IMMEDIATE), so the next position is the sequence + 1.
+    head = connection.exec_driver_sql(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'changes'"
+    ).scalar()
+    next_position = (head or 0) + 1
+    batched = _runner_entry_count(pending) > 1
+    batch_id: int | None = None
+    now = utcnow()
+    runners = 0
+    for item in pending:
+        if isinstance(item, RunnerRows):
+            if batched and batch_id is None:
+                batch_id = next_position
+            result = connection.execute(
+                _runner_rows_sql("sqlite"),
+                {
+                    "stamp": item.stamp,
+                    "race_id": item.race_id,
+                    "edition_id": item.edition_id,
+                    "batch_id": batch_id,
+                },
+            )
+            runners += result.rowcount
+            next_position += result.rowcount
+            continue
+        if item.type in RUNNER_TYPES:
+            if batched and batch_id is None:
+                batch_id = next_position
+            runners += 1
+        connection.execute(_INSERT_ONE, _single_params(item, batch_id, now))
+        next_position += 1
+    if batch_id is not None and runners < 2:
+        # A RunnerRows that matched fewer rows than assumed: one runner is not a batch.
+        connection.exec_driver_sql(
+            "UPDATE changes SET batch_id = NULL WHERE batch_id = ?", (batch_id,)
+        )
+
+
+def _write_postgresql(connection: Connection, pending: list[Entry | RunnerRows]) -> None:
+    head = _lock_head(connection)
+    position = head
+    batched = _runner_entry_count(pending) > 1
+    batch_id: int | None = None
+    now = utcnow()
+    runners = 0
+    for item in pending:
+        if isinstance(item, RunnerRows):
+            if batched and batch_id is None:
+                batch_id = position + 1
+            result = connection.execute(
+                _runner_rows_sql("postgresql"),
+                {
+                    "base": position,
+                    "stamp": item.stamp,
+                    "race_id": item.race_id,
+                    "edition_id": item.edition_id,
+                    "batch_id": batch_id,
+                },
+            )
+            runners += result.rowcount
+            position += result.rowcount
+            continue
+        if item.type in RUNNER_TYPES:
+            if batched and batch_id is None:
+                batch_id = position + 1
+            runners += 1
+        position += 1
+        connection.execute(
+            _INSERT_ONE_AT, {"position": position, **_single_params(item, batch_id, now)}
+        )
+    if batch_id is not None and runners < 2:
+        connection.exec_driver_sql(
+            "UPDATE changes SET batch_id = NULL WHERE batch_id = %s", (batch_id,)
+        )
+    if position != head:
+        connection.exec_driver_sql("UPDATE journal_state SET head = %s WHERE id = 1", (position,))
+
+
+def _lock_head(connection: Connection) -> int:
+    """The last position handed out, with the row locked until this transaction ends."""
+    head = connection.exec_driver_sql(
+        "SELECT head FROM journal_state WHERE id = 1 FOR UPDATE"
+    ).scalar()
+    if head is not None:
+        return int(head)
+    # The state row is made by the migration; recreate it if someone removed it.
+    connection.exec_driver_sql(
+        "INSERT INTO journal_state (id, head, epoch, pruned_through) "
+        "SELECT 1, coalesce(max(position), 0), %s, 0 FROM changes ON CONFLICT (id) DO NOTHING",
+        (secrets.token_hex(8),),
+    )
+    return int(
+        connection.exec_driver_sql(
+            "SELECT head FROM journal_state WHERE id = 1 FOR UPDATE"
+        ).scalar_one()
+    )
+
+
+@event.listens_for(Session, "before_commit")
+def _journal_before_commit(session: Session) -> None:
+    if _PENDING in session.info:
+        _write_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _journal_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,66 @@
+"""The uniqueness rule of runners, judged on an edition as a write would leave it: one
+unique_id per item, and no bib or chip on two runners (NULLs never clash). Every door (the
+Tracx batch, RunSignup's participant POST, CSV imports) is judged here, so swaps inside one
+write are allowed and a value taken by another runner is refused the same way everywhere."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from startline.domain.participants.errors import Clash
+from startline.domain.participants.rows import (
+    ROW_CHIP_CODE,
+    ROW_SETS,
+    ROW_START_NUMBER,
+    ROW_UNIQUE_ID,
+    Row,
+)
+
+# unique_id -> (participant id, event id, bib, chip) of an edition's stored runners.
+Existing = Mapping[str, tuple[int, int, str | None, str | None]]
+
+_UNIQUE = (("start_number", ROW_START_NUMBER, 2), ("chip_code", ROW_CHIP_CODE, 3))
+
+
+def clashes_after(existing: Existing, rows: Sequence[Row]) -> list[Clash]:
+    """Clashes on the edition as `rows` would leave it (indexes are positions in `rows`).
+
+    A bib or chip that would end up on two runners is a clash on each item that brings it (a
+    new runner, or one whose value changes); an item whose runner already held it is not
+    blamed. When every holder brings it (two new runners with one chip), the first keeps it
+    and the later ones are the clashes, like a repeated unique_id."""
+    clashes: list[Clash] = []
+    index_of: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        unique_id = row[ROW_UNIQUE_ID]
+        if unique_id in index_of:
+            clashes.append(Clash(index, "unique_id"))
+        else:
+            index_of[unique_id] = index
+    for field, column, held_at in _UNIQUE:
+        after: dict[str, str | None] = {u: held[held_at] for u, held in existing.items()}
+        for unique_id, index in index_of.items():
+            row = rows[index]
+            if field in row[ROW_SETS]:
+                after[unique_id] = row[column]
+            elif unique_id not in after:
+                after[unique_id] = None
+        values = [value for value in after.values() if value is not None]
+        if len(set(values)) == len(values):
+            continue  # the common case, checked at C speed
+        holders: dict[str, list[str]] = defaultdict(list)
+        for unique_id, value in after.items():
+            if value is not None:
+                holders[value].append(unique_id)
+        for value, unique_ids in holders.items():
+            if len(unique_ids) < 2:
+                continue
+            bringers = sorted(
+                index_of[u]
+                for u in unique_ids
+                if u in index_of and (u not in existing or existing[u][held_at] != value)
+            )
+            keeps_it = len(bringers) < len(unique_ids)
+            clashes.extend(Clash(i, field) for i in (bringers if keeps_it else bringers[1:]))
+    return clashes
