@@ -7,6 +7,7 @@ PostgreSQL truncates every table of a database migrated once per test process.""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,6 +101,14 @@ def database_url(
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # As a fresh migration leaves it: the journal's state row, a new epoch.
+        connection.execute(
+            text(
+                "INSERT INTO journal_state (id, head, epoch, pruned_through) "
+                "VALUES (1, 0, :epoch, 0)"
+            ),
+            {"epoch": secrets.token_hex(8)},
+        )
     engine.dispose()
     yield pg_url
 

@@ -31,7 +31,9 @@ def participant_resource(participant: Participant) -> dict[str, Any]:
         "full_name": f"{participant.first_name} {participant.last_name}",
         "country_code": participant.country_code.lower() if participant.country_code else None,
         "team_name": participant.team_name,
-        "date_of_birth": participant.date_of_birth.isoformat(),
+        "date_of_birth": (
+            participant.date_of_birth.isoformat() if participant.date_of_birth else None
+        ),
         "gender": participant.gender,
         "state": participant.state,
         "created_at": timestamp(participant.created_at),

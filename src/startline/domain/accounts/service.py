@@ -45,6 +45,8 @@ PERMISSIONS = (
     "permissions.races.list",
     "permissions.participants.store",
     "permissions.participants.store-multiple",
+    "permissions.participants.list",  # CSV export of a start list (/api/v1)
+    "permissions.changes.list",  # the change feed (/api/v1/changes)
 )
 SCOPE_RACES, SCOPE_TIMER, SCOPE_ALL = "races", "timer", "all"
 
