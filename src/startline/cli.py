@@ -307,7 +307,7 @@ def tokens_list(as_json: JsonFlag = False) -> None:
                 "owner": token.owner.email,
                 "permissions": sorted(token.permission_set),
                 "scope": token.scope,
-                "races": accounts.token_race_ids(session, token),
+                "races": accounts.token_race_ids(session, token=token),
                 "timer_id": token.timer_id,
                 "expires_at": token.expires_at.isoformat() if token.expires_at else None,
                 "revoked": token.revoked_at is not None,

@@ -85,16 +85,20 @@ def test_every_secret_check_is_constant_time_even_for_unknown_keys(db, issued, c
         "logout, unknown": lambda s: accounts.revoke_temporary_credentials(
             s, key="nokey", secret="x"
         ),
-        "connect token": lambda s: accounts.authenticate_connect_token(s, issued["token"]),
+        "connect token": lambda s: accounts.authenticate_connect_token(
+            s, plaintext=issued["token"]
+        ),
         "connect token, wrong": lambda s: accounts.authenticate_connect_token(
-            s, f"{token_id}|wrong"
+            s, plaintext=f"{token_id}|wrong"
         ),
-        "connect token, unknown": lambda s: accounts.authenticate_connect_token(s, "999|x"),
-        "partner token": lambda s: accounts.find_partner_by_token(s, partner.partner_token),
+        "connect token, unknown": lambda s: accounts.authenticate_connect_token(
+            s, plaintext="999|x"
+        ),
+        "partner token": lambda s: accounts.find_partner_by_token(s, token=partner.partner_token),
         "partner token, wrong": lambda s: accounts.find_partner_by_token(
-            s, partner.partner_token.split(".")[0] + ".wrong"
+            s, token=partner.partner_token.split(".")[0] + ".wrong"
         ),
-        "partner token, unknown": lambda s: accounts.find_partner_by_token(s, "nokey.x"),
+        "partner token, unknown": lambda s: accounts.find_partner_by_token(s, token="nokey.x"),
         "signature": lambda s: signature.verify(
             s,
             signature.sign(

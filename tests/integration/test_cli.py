@@ -143,8 +143,8 @@ def test_tokens_create_list_revoke(cli, db):
     assert ok_json(cli("tokens", "revoke", str(out["token_id"]), "--json"))["revoked"]
     fails_with(cli("tokens", "revoke", str(out["token_id"])), "no active connect token")
     with db.reading() as session:
-        assert authenticate_connect_token(session, out["token"]) is None
-        assert authenticate_connect_token(session, timer_token["token"]) is not None
+        assert authenticate_connect_token(session, plaintext=out["token"]) is None
+        assert authenticate_connect_token(session, plaintext=timer_token["token"]) is not None
         assert session.get(ConnectToken, out["token_id"]).expires_at is not None
 
 
@@ -212,7 +212,7 @@ def test_demo_is_idempotent_and_prints_working_credentials(cli, db):
     with db.reading() as session:
         assert len(session.execute(select(User)).all()) == 1
         assert len(session.execute(select(ApiKey)).all()) == 1
-        assert authenticate_connect_token(session, first["connect_token"]) is not None
+        assert authenticate_connect_token(session, plaintext=first["connect_token"]) is not None
     readable = cli("demo")
     assert readable.exit_code == 0 and "/v1/connect/session-token" in readable.stdout
 

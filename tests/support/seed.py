@@ -28,7 +28,7 @@ def seed_race(
 ) -> SeededRace:
     start = datetime.now().replace(microsecond=0, second=0) + timedelta(days=30)
     with db.transaction() as session:
-        owner = accounts.find_user(session, owner_email) or accounts.create_user(
+        owner = accounts.find_user(session, email=owner_email) or accounts.create_user(
             session, email=owner_email, password="pw", is_admin=True
         )
         session.flush()

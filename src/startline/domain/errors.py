@@ -13,3 +13,14 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The operation clashes with data that already exists."""
+
+
+class Retryable(DomainError):
+    """A refusal that a new transaction may decide otherwise: a concurrent transaction
+    committed after this one began (its snapshot), so the same work, run again from the start
+    in a new transaction, sees that write and judges it afresh. `retryable` is False for an
+    instance that any transaction would refuse the same way."""
+
+    @property
+    def retryable(self) -> bool:
+        return True

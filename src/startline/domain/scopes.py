@@ -56,7 +56,7 @@ class EditionInScope:
     date_to: date | None
 
 
-def editions_in_scope(session: Session, scope: RaceScope) -> list[EditionInScope]:
+def editions_in_scope(session: Session, *, scope: RaceScope) -> list[EditionInScope]:
     first = func.min(Event.start_time)
     last = func.max(Event.start_time)
     rows = session.execute(
@@ -78,7 +78,7 @@ def editions_in_scope(session: Session, scope: RaceScope) -> list[EditionInScope
     ]
 
 
-def events_in_scope(session: Session, scope: RaceScope, *, edition_id: int) -> list[Event]:
+def events_in_scope(session: Session, *, scope: RaceScope, edition_id: int) -> list[Event]:
     if not is_storable_id(edition_id):
         return []
     return list(
@@ -92,7 +92,7 @@ def events_in_scope(session: Session, scope: RaceScope, *, edition_id: int) -> l
     )
 
 
-def event_ids_in_scope(session: Session, scope: RaceScope, *, edition_id: int) -> set[int]:
+def event_ids_in_scope(session: Session, *, scope: RaceScope, edition_id: int) -> set[int]:
     if not is_storable_id(edition_id):
         return set()
     return set(
@@ -128,7 +128,7 @@ _EVENT_IN_SCOPE = {
 }
 
 
-def is_event_in_scope(session: Session, scope: RaceScope, *, event_id: int) -> bool:
+def is_event_in_scope(session: Session, *, scope: RaceScope, event_id: int) -> bool:
     if not is_storable_id(event_id):
         return False
     parameters = {"event_id": event_id, "timer_id": scope.timer_id, "token_id": scope.token_id}

@@ -137,3 +137,38 @@ def test_race_id_beyond_the_column_range_is_invalid_not_an_error(client, world, 
         response = _post(client, tokens.races, body)
         assert response.status_code == 422, race_id
         assert response.json()["errors"] == {"race_id": ["The selected race id is invalid."]}
+
+
+def test_a_raced_clash_is_judged_again_in_a_new_transaction(client, db, world, tokens, monkeypatch):
+    """The first run meets a clash a concurrent write caused (simulated); the retry, in a new
+    transaction, stores the runner."""
+    from startline.dialects.tracx import participants as dialect
+    from startline.domain.participants.errors import Clash, ParticipantClash
+
+    real, runs = dialect.upsert_participant, []
+
+    def raced_once(session, *, change):
+        runs.append(change.unique_id)
+        if len(runs) == 1:
+            raise ParticipantClash([Clash(0, "chip_code")], raced=True)
+        return real(session, change=change)
+
+    monkeypatch.setattr(dialect, "upsert_participant", raced_once)
+    response = _post(client, tokens.races, participant(world.event_a1_10k, "r1"))
+    assert response.status_code == 200, response.text
+    assert runs == ["r1", "r1"]
+    assert set(_rows(db, world.edition_a1)) == {"r1"}
+
+
+def test_a_clash_raced_twice_is_a_422(client, db, world, tokens, monkeypatch):
+    from startline.dialects.tracx import participants as dialect
+    from startline.domain.participants.errors import Clash, ParticipantClash
+
+    def always_raced(session, *, change):
+        raise ParticipantClash([Clash(0, "chip_code")], raced=True)
+
+    monkeypatch.setattr(dialect, "upsert_participant", always_raced)
+    response = _post(client, tokens.races, participant(world.event_a1_10k, "r1"))
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"chip_code": ["The chip code has already been taken."]}
+    assert _rows(db, world.edition_a1) == {}

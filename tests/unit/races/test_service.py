@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
+from startline.db.engine import Database
 from startline.domain.accounts import service as accounts
 from startline.domain.races import errors as e
 from startline.domain.races import service
-from startline.domain.races.inputs import Actor, CreateLimit, EventInput, RaceInput
+from startline.domain.races.inputs import Actor, CreateLimit, EventInput, RaceInput, RaceView
 
 YEAR = datetime.now().year + 1
 
@@ -19,6 +21,26 @@ def owner(db) -> Actor:  # type: ignore[no-untyped-def]
     with db.transaction() as session:
         user = accounts.create_user(session, email="o@example.com", password="pw")
         return Actor(user_id=user.id)
+
+
+def _create(db: Database, **kwargs: Any) -> RaceView:
+    with db.transaction() as session:
+        return service.create_race(session, **kwargs)
+
+
+def _edit(db: Database, **kwargs: Any) -> RaceView:
+    with db.transaction() as session:
+        return service.edit_race(session, **kwargs)
+
+
+def _get(db: Database, **kwargs: Any) -> RaceView:
+    with db.reading() as session:
+        return service.get_race(session, **kwargs)
+
+
+def _list(db: Database, **kwargs: Any) -> list[RaceView]:
+    with db.reading() as session:
+        return service.list_races(session, **kwargs)
 
 
 def _race(url: str = "Race1", **fields) -> RaceInput:  # type: ignore[no-untyped-def]
@@ -41,12 +63,12 @@ def _race(url: str = "Race1", **fields) -> RaceInput:  # type: ignore[no-untyped
 
 
 def test_create_and_get(db, owner):
-    view = service.create_race(db, actor=owner, race=_race())
+    view = _create(db, actor=owner, race=_race())
     assert view.owner_id == owner.user_id
     assert view.timezone == "America/New_York" and view.country_code == "US"
     (edition,) = view.editions
     assert edition.events[0].distance_units == "K"
-    assert service.get_race(db, race_id=view.id).name == "Race"
+    assert _get(db, race_id=view.id).name == "Race"
 
 
 def test_create_reports_every_problem(db, owner):
@@ -57,7 +79,7 @@ def test_create_reports_every_problem(db, owner):
         events=[EventInput(name="", start_time=datetime(YEAR, 3, 14, 2, 30))],
     )
     with pytest.raises(e.RaceRejected) as caught:
-        service.create_race(db, actor=owner, race=race)
+        _create(db, actor=owner, race=race)
     kinds = [type(p) for p in caught.value.problems]
     assert kinds == [
         e.NameRequired,
@@ -70,19 +92,19 @@ def test_create_reports_every_problem(db, owner):
 
 
 def test_url_key_constraint_decides_a_race(db, owner, monkeypatch):
-    service.create_race(db, actor=owner, race=_race("Same"))
+    _create(db, actor=owner, race=_race("Same"))
     monkeypatch.setattr(service, "url_string_taken", lambda session, url: False)
     with pytest.raises(e.RaceRejected) as caught:
-        service.create_race(db, actor=owner, race=_race("SAME"))
+        _create(db, actor=owner, race=_race("SAME"))
     assert [type(p) for p in caught.value.problems] == [e.UrlStringTaken]
 
 
 def test_create_limit(db, owner):
     limit = CreateLimit(bucket="ip:1", limit=1, window_seconds=900)
-    service.create_race(db, actor=owner, race=_race("A"), create_limit=limit)
+    _create(db, actor=owner, race=_race("A"), create_limit=limit)
     with pytest.raises(e.CreateThrottled):
-        service.create_race(db, actor=owner, race=_race("B"), create_limit=limit)
-    service.create_race(
+        _create(db, actor=owner, race=_race("B"), create_limit=limit)
+    _create(
         db,
         actor=owner,
         race=_race("C"),
@@ -91,17 +113,15 @@ def test_create_limit(db, owner):
 
 
 def test_edit_needs_owner_and_existing_race(db, owner):
-    view = service.create_race(db, actor=owner, race=_race())
+    view = _create(db, actor=owner, race=_race())
     with pytest.raises(e.NotRaceOwner):
-        service.edit_race(
-            db, actor=Actor(user_id=owner.user_id + 100), race_id=view.id, race=_race()
-        )
+        _edit(db, actor=Actor(user_id=owner.user_id + 100), race_id=view.id, race=_race())
     with pytest.raises(e.RaceNotFound):
-        service.edit_race(db, actor=owner, race_id=view.id + 100, race=_race())
+        _edit(db, actor=owner, race_id=view.id + 100, race=_race())
 
 
 def test_renewal_then_edition_edit(db, owner):
-    first = service.create_race(
+    first = _create(
         db,
         actor=owner,
         race=_race(
@@ -111,10 +131,10 @@ def test_renewal_then_edition_edit(db, owner):
         ),
         allow_past_event_creation=True,
     )
-    renewed = service.edit_race(db, actor=owner, race_id=first.id, race=_race())
+    renewed = _edit(db, actor=owner, race_id=first.id, race=_race())
     assert len(renewed.editions) == 2
     new_event = renewed.editions[1].events[0]
-    edited = service.edit_race(
+    edited = _edit(
         db,
         actor=owner,
         race_id=first.id,
@@ -135,30 +155,28 @@ def test_renewal_then_edition_edit(db, owner):
 
 
 def test_drafts_only_for_owner_and_list_filters(db, owner):
-    draft = service.create_race(db, actor=owner, race=_race("Draft", is_draft=True))
-    service.create_race(
-        db, actor=owner, race=_race("Open", name="Open Trail Run", state="PA", city="Erie")
-    )
+    draft = _create(db, actor=owner, race=_race("Draft", is_draft=True))
+    _create(db, actor=owner, race=_race("Open", name="Open Trail Run", state="PA", city="Erie"))
     with pytest.raises(e.RaceNotFound):
-        service.get_race(db, race_id=draft.id)
-    assert service.get_race(db, race_id=draft.id, viewer=owner).is_draft
-    assert [r.url_string for r in service.list_races(db)] == ["Open"]
-    assert len(service.list_races(db, viewer=owner)) == 2
-    by_name = service.list_races(db, viewer=owner, filters=service.RaceFilter(name="trail"))
+        _get(db, race_id=draft.id)
+    assert _get(db, race_id=draft.id, viewer=owner).is_draft
+    assert [r.url_string for r in _list(db)] == ["Open"]
+    assert len(_list(db, viewer=owner)) == 2
+    by_name = _list(db, viewer=owner, filters=service.RaceFilter(name="trail"))
     assert [r.url_string for r in by_name] == ["Open"]
-    by_state = service.list_races(db, viewer=owner, filters=service.RaceFilter(state="nj"))
+    by_state = _list(db, viewer=owner, filters=service.RaceFilter(state="nj"))
     assert [r.url_string for r in by_state] == ["Draft"]
     dated = service.RaceFilter(start_date=date(YEAR, 6, 7), end_date=date(YEAR, 6, 7))
-    assert len(service.list_races(db, viewer=owner, filters=dated)) == 2
+    assert len(_list(db, viewer=owner, filters=dated)) == 2
     later = service.RaceFilter(start_date=date(YEAR, 6, 8))
-    assert service.list_races(db, viewer=owner, filters=later) == []
-    assert len(service.list_races(db, viewer=owner, page=2, per_page=1)) == 1
+    assert _list(db, viewer=owner, filters=later) == []
+    assert len(_list(db, viewer=owner, page=2, per_page=1)) == 1
 
 
 def test_participant_arriving_after_the_check_still_blocks_the_delete(db, owner, monkeypatch):
     from startline.domain.participants.models import Participant
 
-    view = service.create_race(
+    view = _create(
         db,
         actor=owner,
         race=_race(
@@ -185,7 +203,7 @@ def test_participant_arriving_after_the_check_still_blocks_the_delete(db, owner,
     # Simulate the race: the pre-check sees no participants, the database still refuses.
     monkeypatch.setattr(service, "_check_edition_edit", lambda *a, **k: None)
     with pytest.raises(e.RaceRejected) as caught:
-        service.edit_race(
+        _edit(
             db,
             actor=owner,
             race_id=view.id,
@@ -201,4 +219,4 @@ def test_participant_arriving_after_the_check_still_blocks_the_delete(db, owner,
             ),
         )
     assert [type(p) for p in caught.value.problems] == [e.EventHasParticipants]
-    assert len(service.get_race(db, race_id=view.id).editions[0].events) == 2
+    assert len(_get(db, race_id=view.id).editions[0].events) == 2

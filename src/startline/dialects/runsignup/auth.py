@@ -84,7 +84,7 @@ def login(session: Session, *, email: str, password: str, settings: Settings) ->
     email = email.strip()
     if not email or len(email) > 320 or not _printable(email):
         return LoginResult(error=Code.USER_NOT_FOUND)
-    user = hold_account(session, email)  # before counting: parallel guesses queue here
+    user = hold_account(session, email=email)  # before counting: parallel guesses queue here
     failures = accounts.recent_login_failures(
         session, email=email, window_seconds=settings.login_failure_window_seconds
     )

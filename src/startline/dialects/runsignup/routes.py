@@ -216,7 +216,7 @@ def _write_race(
     settings = services.settings
     try:
         if request.race_id is None:
-            view = races.create_race_in(
+            view = races.create_race(
                 session,
                 actor=actor,
                 race=request.document.race,
@@ -229,7 +229,7 @@ def _write_race(
                 ),
             )
         else:
-            view = races.edit_race_in(
+            view = races.edit_race(
                 session,
                 actor=actor,
                 race_id=request.race_id,
@@ -344,7 +344,8 @@ def _get_race(services: Services, call: Call) -> Reply:
     actor = _optional_actor(services, call)
     future_only = _params_flag(call, "future_events_only")
     try:
-        view = races.get_race(services.db, race_id=race_id, viewer=actor)
+        with services.db.reading() as session:
+            view = races.get_race(session, race_id=race_id, viewer=actor)
     except DomainError as exc:
         raise api_error(exc) from exc
     body = race_object(
@@ -398,9 +399,10 @@ def _get_races(services: Services, call: Call) -> Reply:
     )
     with_events = _params_flag(call, "events")
     actor = _optional_actor(services, call)
-    views = races.list_races(
-        services.db, viewer=actor, filters=filters, page=page, per_page=per_page
-    )
+    with services.db.reading() as session:
+        views = races.list_races(
+            session, viewer=actor, filters=filters, page=page, per_page=per_page
+        )
     items = [
         {
             "race": race_object(

@@ -95,7 +95,7 @@ def authenticate(
     if text is None:
         return None
     if "|" in text:
-        token = authenticate_connect_token(session, text)
+        token = authenticate_connect_token(session, plaintext=text)
     elif connect_token_only:
         return None
     else:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from startline.dialects.tracx.auth import Credential
 from startline.dialects.tracx.body import parse_request_data
@@ -30,10 +31,12 @@ from startline.domain.participants.rows import Row, full_row
 from startline.domain.participants.service import (
     OPTIONAL_FIELDS,
     ParticipantChange,
+    UpsertOutcome,
     upsert_participant,
     upsert_participants,
 )
 from startline.domain.scopes import event_ids_in_scope, is_event_in_scope
+from startline.domain.unit_of_work import run_in_transaction
 from startline.http.context import Services
 
 _PATH_ID = re.compile(r"^[0-9]{1,18}$")
@@ -49,34 +52,37 @@ def store_participant(
     data = parse_request_data(raw, content_type, query_string)
     if not isinstance(data, dict):
         data = {}  # a top-level array has none of the fields: "required" errors follow
-    for last_try in (False, True):
-        try:
-            return _store_one(services, credential, data)
-        except ParticipantClash as exc:
-            # A concurrent write got there first (PostgreSQL: maybe this same runner's
-            # insert, now committed): judged again in a new transaction it is an update, or
-            # a clash with the runner who really holds the value.
-            if exc.raced and not last_try:
-                continue
-            return unprocessable(clash_errors(exc, batch=False))
-        except UnknownEvent as exc:
-            return unprocessable(unknown_event_errors(exc, batch=False))
-    raise AssertionError("unreachable: the last try returns")
+    try:
+        # A raced clash (a concurrent write got there first; on PostgreSQL maybe this same
+        # runner's insert, now committed) is judged again in a new transaction: there it is
+        # an update, or a clash with the runner who really holds the value.
+        stored = run_in_transaction(
+            services.db, lambda session: _store_one(session, credential, data)
+        )
+    except ParticipantClash as exc:
+        return unprocessable(clash_errors(exc, batch=False))
+    except UnknownEvent as exc:
+        return unprocessable(unknown_event_errors(exc, batch=False))
+    # Answered after the commit, outside SQLite's write lock.
+    if isinstance(stored, UpsertOutcome):
+        return JSONResponse({"data": participant_resource(stored.participant)})
+    return unprocessable(stored)
 
 
-def _store_one(services: Services, credential: Credential, data: dict[str, Any]) -> JSONResponse:
-    # One transaction for the scope check and the write: fewer round trips, and the event
-    # cannot leave the scope between the two.
-    with services.db.transaction() as session:
+def _store_one(
+    session: Session, credential: Credential, data: dict[str, Any]
+) -> UpsertOutcome | dict[str, list[str]]:
+    """The upsert's outcome, or the validation errors (nothing written). One transaction for
+    the scope check and the write: fewer round trips, and the event cannot leave the scope
+    between the two."""
 
-        def race_exists(event_id: int) -> bool:
-            return is_event_in_scope(session, credential.scope, event_id=event_id)
+    def race_exists(event_id: int) -> bool:
+        return is_event_in_scope(session, scope=credential.scope, event_id=event_id)
 
-        result = validate_participant(data, race_exists=race_exists)
-        if result.errors:
-            return unprocessable(result.errors)
-        outcome = upsert_participant(session, change=change_from(result.values))
-    return JSONResponse({"data": participant_resource(outcome.participant)})
+    result = validate_participant(data, race_exists=race_exists)
+    if result.errors:
+        return result.errors
+    return upsert_participant(session, change=change_from(result.values))
 
 
 def store_participants(
@@ -95,7 +101,7 @@ def store_participants(
     if isinstance(items, list) and len(items) > limit:
         raise too_many_items(limit)
     with services.db.reading() as session:
-        event_ids = event_ids_in_scope(session, credential.scope, edition_id=edition_id)
+        event_ids = event_ids_in_scope(session, scope=credential.scope, edition_id=edition_id)
     values, errors = validate_participants(items, race_exists=event_ids.__contains__)
     if errors:
         return unprocessable(errors)

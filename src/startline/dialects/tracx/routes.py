@@ -75,7 +75,7 @@ def build_router(services: Services) -> APIRouter:
 
         def read() -> JSONResponse:
             with services.db.reading() as session:
-                items = editions_in_scope(session, credential.scope)
+                items = editions_in_scope(session, scope=credential.scope)
                 body = {"data": {"items": [event_resource(item) for item in items]}}
             return JSONResponse(body)
 
@@ -95,7 +95,7 @@ def build_router(services: Services) -> APIRouter:
 
         def read() -> JSONResponse:
             with services.db.reading() as session:
-                events = events_in_scope(session, credential.scope, edition_id=int(event_id))
+                events = events_in_scope(session, scope=credential.scope, edition_id=int(event_id))
                 body = {"data": {"items": [race_resource(event) for event in events]}}
             return JSONResponse(body)
 

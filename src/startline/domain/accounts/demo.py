@@ -58,7 +58,7 @@ def _derive(server_secret: str, purpose: str, length: int = 32) -> str:
 
 def ensure_demo(session: Session, *, server_secret: str, box: SecretBox) -> DemoCredentials:
     password = _derive(server_secret, "password", 20)
-    user = find_user(session, DEMO_EMAIL) or create_user(
+    user = find_user(session, email=DEMO_EMAIL) or create_user(
         session,
         email=DEMO_EMAIL,
         password=password,

@@ -11,7 +11,7 @@ from startline.domain.accounts.models import User
 from startline.domain.accounts.service import normalize_email
 
 
-def hold_account(session: Session, email: str) -> User | None:
+def hold_account(session: Session, *, email: str) -> User | None:
     """The user of `email`, its row locked until `session` ends (None: no such user).
 
     FOR NO KEY UPDATE: rows that merely reference the user (credentials) are not blocked."""

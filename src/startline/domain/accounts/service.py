@@ -129,14 +129,14 @@ def create_user(
     return user
 
 
-def find_user(session: Session, email: str) -> User | None:
+def find_user(session: Session, *, email: str) -> User | None:
     return session.execute(
         select(User).where(User.email == normalize_email(email))
     ).scalar_one_or_none()
 
 
-def get_user(session: Session, email: str) -> User:
-    user = find_user(session, email)
+def get_user(session: Session, *, email: str) -> User:
+    user = find_user(session, email=email)
     if user is None:
         raise UserNotFound(f"no user with e-mail {normalize_email(email)}")
     return user
@@ -144,7 +144,7 @@ def get_user(session: Session, email: str) -> User:
 
 def check_password(session: Session, *, email: str, password: str) -> User | None:
     """The user if the password is right; None otherwise (same work either way)."""
-    user = find_user(session, email)
+    user = find_user(session, email=email)
     if user is None:
         password_matches(password, DUMMY_PASSWORD_HASH)
         return None
@@ -183,7 +183,7 @@ class IssuedKey:
 
 
 def create_api_key(session: Session, *, email: str) -> IssuedKey:
-    user = get_user(session, email)
+    user = get_user(session, email=email)
     key, secret = new_public_id(16), new_secret()
     session.add(ApiKey(user_id=user.id, key=key, secret_hash=hash_secret(secret)))
     session.flush()
@@ -304,7 +304,7 @@ def create_signing_identity(
     return identity.id, secret
 
 
-def find_partner_by_token(session: Session, token: str) -> Partner | None:
+def find_partner_by_token(session: Session, *, token: str) -> Partner | None:
     token_key, _, token_secret = token.partition(".")
     partner = session.execute(
         select(Partner).where(Partner.token_key == token_key)
@@ -327,7 +327,7 @@ def create_timer(session: Session, *, name: str) -> TimerAccount:
 def add_timer_member(session: Session, *, timer_id: int, email: str) -> None:
     if session.get(TimerAccount, timer_id) is None:
         raise TimerNotFound(f"no timer account {timer_id}")
-    user = get_user(session, email)
+    user = get_user(session, email=email)
     if session.get(TimerMember, (timer_id, user.id)) is None:
         session.add(TimerMember(timer_id=timer_id, user_id=user.id))
         session.flush()
@@ -356,7 +356,7 @@ def create_connect_token(
     all_races: bool = False,
     expires_in_days: float | None = None,
 ) -> IssuedToken:
-    owner = get_user(session, owner_email)
+    owner = get_user(session, email=owner_email)
     permissions = list(dict.fromkeys(permissions))
     unknown = [p for p in permissions if p not in PERMISSIONS]
     if unknown or not permissions:
@@ -403,7 +403,7 @@ def list_connect_tokens(session: Session) -> list[ConnectToken]:
     return list(session.execute(select(ConnectToken).order_by(ConnectToken.id)).scalars())
 
 
-def token_race_ids(session: Session, token: ConnectToken) -> list[int]:
+def token_race_ids(session: Session, *, token: ConnectToken) -> list[int]:
     return list(
         session.execute(
             select(ConnectTokenRace.race_id)
@@ -452,7 +452,7 @@ def find_live_connect_token(session: Session, *, token_id: int) -> ConnectToken 
     return token if token is not None and is_token_live(token) else None
 
 
-def authenticate_connect_token(session: Session, plaintext: str) -> ConnectToken | None:
+def authenticate_connect_token(session: Session, *, plaintext: str) -> ConnectToken | None:
     """The live token for `<id>|<secret>`, or None (unknown, wrong, revoked, expired)."""
     token_id, sep, secret = plaintext.partition("|")
     if not sep or not token_id.isdigit() or len(token_id) > 18:

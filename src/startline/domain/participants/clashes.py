@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from startline.domain.participants.errors import Clash
+from startline.domain.participants.errors import Clash, ClashField
 from startline.domain.participants.rows import (
     ROW_CHIP_CODE,
     ROW_SETS,
@@ -20,7 +20,10 @@ from startline.domain.participants.rows import (
 # unique_id -> (participant id, event id, bib, chip) of an edition's stored runners.
 Existing = Mapping[str, tuple[int, int, str | None, str | None]]
 
-_UNIQUE = (("start_number", ROW_START_NUMBER, 2), ("chip_code", ROW_CHIP_CODE, 3))
+_UNIQUE: tuple[tuple[ClashField, int, int], ...] = (
+    ("start_number", ROW_START_NUMBER, 2),
+    ("chip_code", ROW_CHIP_CODE, 3),
+)
 
 
 def clashes_after(existing: Existing, rows: Sequence[Row]) -> list[Clash]:

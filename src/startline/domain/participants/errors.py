@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from startline.domain.errors import Conflict, NotFound
+from startline.domain.errors import Conflict, NotFound, Retryable
 
+ClashField = Literal["unique_id", "start_number", "chip_code"]
 # Fields whose value must be unique within an edition, in the order they are reported.
-UNIQUE_FIELDS = ("unique_id", "start_number", "chip_code")
+UNIQUE_FIELDS: tuple[ClashField, ...] = ("unique_id", "start_number", "chip_code")
 
 
 @dataclass(frozen=True, order=True)
@@ -15,15 +17,15 @@ class Clash:
     """Item `index` (0 for a single upsert) would leave `field`'s value on two participants."""
 
     index: int
-    field: str  # "unique_id" | "start_number" | "chip_code"
+    field: ClashField
 
 
-class ParticipantClash(Conflict):
+class ParticipantClash(Conflict, Retryable):
     """A chip code, start number or unique id would end up on two participants.
 
     `raced`: the check before the write passed and a unique constraint refused the write, so
     a concurrent transaction got there first (on PostgreSQL possibly an insert of this same
-    runner): the whole upsert, retried in a new transaction, judges it again."""
+    runner): the whole upsert, retried in a new transaction, judges it again (`retryable`)."""
 
     def __init__(self, clashes: list[Clash], *, raced: bool = False) -> None:
         self.raced = raced
@@ -31,6 +33,10 @@ class ParticipantClash(Conflict):
         super().__init__(
             "; ".join(f"item {c.index}: {c.field} already taken" for c in self.clashes)
         )
+
+    @property
+    def retryable(self) -> bool:
+        return self.raced
 
 
 class UnknownEvent(NotFound):

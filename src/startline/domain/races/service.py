@@ -1,4 +1,4 @@
-"""Race services: create, edit (renewal or one edition), get and list; each one transaction."""
+"""Race services: create, edit (renewal or one edition), get and list; in the caller's session."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from startline.db.base import utcnow
-from startline.db.engine import Database
 from startline.domain.accounts.models import Partner, TimerAccount
 from startline.domain.accounts.service import find_partner_by_token, is_timer_member
 from startline.domain.limits import count_hit
@@ -185,29 +184,6 @@ def _check_past(clean: CleanRace, allow_past: bool, now: datetime, out: Collecto
 
 
 def create_race(
-    db: Database,
-    *,
-    actor: Actor,
-    race: RaceInput,
-    allow_past_event_creation: bool = False,
-    signing_partner_id: int | None = None,
-    create_limit: CreateLimit | None = None,
-    now: datetime | None = None,
-) -> RaceView:
-    """Create a race with one edition holding every sent event; the actor owns it."""
-    with db.transaction() as session:
-        return create_race_in(
-            session,
-            actor=actor,
-            race=race,
-            allow_past_event_creation=allow_past_event_creation,
-            signing_partner_id=signing_partner_id,
-            create_limit=create_limit,
-            now=now,
-        )
-
-
-def create_race_in(
     session: Session,
     *,
     actor: Actor,
@@ -217,8 +193,7 @@ def create_race_in(
     create_limit: CreateLimit | None = None,
     now: datetime | None = None,
 ) -> RaceView:
-    """create_race inside the caller's write transaction (a dialect that must commit other
-    work with it, whatever the outcome, runs this in a savepoint)."""
+    """Create a race with one edition holding every sent event; the actor owns it."""
     now = now or utcnow()
     out = Collector()
     clean = validate_race(race, creating=True, current_timezone=None, out=out)
@@ -421,7 +396,7 @@ def _resolve_partner(
         partner_id = None
     token = (race.partner_token or "").strip()
     if token:
-        partner = find_partner_by_token(session, token) if _PRINTABLE.match(token) else None
+        partner = find_partner_by_token(session, token=token) if _PRINTABLE.match(token) else None
         if partner is None:
             out.add(e.PartnerTokenInvalid())
         elif partner_id is not None and partner.id != partner_id:
@@ -450,31 +425,6 @@ def _resolve_timer(session: Session, race: RaceInput, actor: Actor, out: Collect
 
 
 def edit_race(
-    db: Database,
-    *,
-    actor: Actor,
-    race_id: int,
-    race: RaceInput,
-    preserve_missing_events: bool = False,
-    allow_past_event_creation: bool = False,
-    edition_id: int | None | e.RaceProblem = None,
-    now: datetime | None = None,
-) -> RaceView:
-    """Replace a race's fields and either renew it (all events new) or edit one edition."""
-    with db.transaction() as session:
-        return edit_race_in(
-            session,
-            actor=actor,
-            race_id=race_id,
-            race=race,
-            preserve_missing_events=preserve_missing_events,
-            allow_past_event_creation=allow_past_event_creation,
-            edition_id=edition_id,
-            now=now,
-        )
-
-
-def edit_race_in(
     session: Session,
     *,
     actor: Actor,
@@ -485,7 +435,7 @@ def edit_race_in(
     edition_id: int | None | e.RaceProblem = None,
     now: datetime | None = None,
 ) -> RaceView:
-    """edit_race inside the caller's write transaction (see create_race_in)."""
+    """Replace a race's fields and either renew it (all events new) or edit one edition."""
     now = now or utcnow()
     row = _load_race(session, race_id, for_update=True)
     if row is None:
@@ -654,10 +604,9 @@ def _apply_edition_edit(
 # --- read ---------------------------------------------------------------------------------
 
 
-def get_race(db: Database, *, race_id: int, viewer: Actor | None = None) -> RaceView:
+def get_race(session: Session, *, race_id: int, viewer: Actor | None = None) -> RaceView:
     """A race as its viewer may see it: drafts only for their owner and admins."""
-    with db.reading() as session:
-        view = _read_view(session.connection(), race_id)
+    view = _read_view(session.connection(), race_id)
     if view is None or (view.is_draft and not view.may_be_managed_by(viewer)):
         raise e.RaceNotFound(f"no race {race_id}")
     return view
@@ -673,7 +622,7 @@ class RaceFilter:
 
 
 def list_races(
-    db: Database,
+    session: Session,
     *,
     viewer: Actor | None = None,
     filters: RaceFilter | None = None,
@@ -689,8 +638,7 @@ def list_races(
         .limit(per_page)
         .options(selectinload(Race.editions).selectinload(Edition.events))
     )
-    with db.reading() as session:
-        return [_view(row) for row in session.execute(statement).scalars()]
+    return [_view(row) for row in session.execute(statement).scalars()]
 
 
 def _filtered(statement: Select, filters: RaceFilter, viewer: Actor | None) -> Select:
