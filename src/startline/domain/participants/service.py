@@ -507,15 +507,19 @@ def _key_of(
 def _row_of(write: RunnerWrite, key: str, held: tuple[Any, Any, Any, Any] | None) -> Row:
     values = write.values
     sets = sets_for(values)
-    # An existing runner's row still names its event: the insert half needs one.
+    # An existing runner's row still names its event and has names: the insert half of the
+    # upsert needs its NOT NULL columns even though only the update half runs (both
+    # databases check NOT NULL before the conflict); its names are not in `sets`, so the
+    # stored ones stay.
     event_id = values.get("event_id", held[1] if held is not None else None)
+    unnamed = "" if held is not None else None
     return row(
         event_id=event_id,
         unique_id=key,
         start_number=values.get("start_number"),
         chip_code=values.get("chip_code"),
-        first_name=values.get("first_name"),
-        last_name=values.get("last_name"),
+        first_name=values.get("first_name", unnamed),
+        last_name=values.get("last_name", unnamed),
         date_of_birth=values.get("date_of_birth"),
         country_code=values.get("country_code"),
         team_name=values.get("team_name"),
