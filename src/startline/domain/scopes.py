@@ -92,6 +92,18 @@ def events_in_scope(session: Session, *, scope: RaceScope, edition_id: int) -> l
     )
 
 
+def is_edition_in_scope(session: Session, *, scope: RaceScope, edition_id: int) -> bool:
+    """Whether the edition exists and its race is in the scope."""
+    if not is_storable_id(edition_id):
+        return False
+    found = session.execute(
+        select(Edition.id)
+        .join(Race, Race.id == Edition.race_id)
+        .where(Edition.id == edition_id, scope.covers_race())
+    ).first()
+    return found is not None
+
+
 def event_ids_in_scope(session: Session, *, scope: RaceScope, edition_id: int) -> set[int]:
     if not is_storable_id(edition_id):
         return set()

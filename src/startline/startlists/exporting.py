@@ -14,6 +14,8 @@ from typing import Any, Literal
 from startline.db.engine import Database
 from startline.domain.participants.reading import LISTED_FIELDS, runner_rows
 from startline.startlists.events import EditionEvents, edition_events
+
+__all__ = ["EditionEvents", "Family", "export_chunks", "prepare_export"]
 from startline.startlists.values import STATUS_OF_STATE
 
 Family = Literal["tracx", "runsignup", "raceresult"]

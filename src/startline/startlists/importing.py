@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Literal
 
 from startline.db.engine import Database
+from startline.domain.participants.rules import max_length
 from startline.domain.participants.service import Mode, RunnerProblem, RunnerWrite, write_runners
 from startline.startlists.events import EditionEvents, edition_events
 from startline.startlists.headers import HeaderPlan, is_known, normalize, plan_header
@@ -152,135 +153,145 @@ def _shown(value: str) -> str:
 _CLEARS = frozenset(
     {"start_number", "chip_code", "date_of_birth", "gender", "country_code", "team_name"}
 )
-_KEEPS = frozenset({"state", "status"})  # empty: the stored state stays
+_NAMES = frozenset({"first_name", "last_name"})
+_TEXT_FIELDS = frozenset({"unique_id", "start_number", "chip_code", "team_name"}) | _NAMES
+_MEMO_LIMIT = 100_000  # distinct cells remembered per column (dates, genders, events ...)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class _Bad:
+    """A remembered refusal of a cell value."""
+
+    reason: str
+
+
+@dataclass(slots=True)
+class _Column:
+    index: int
+    name: str
+    target: str  # the RunnerWrite value name ("event_id" for the event, "state" for status)
+    text_limit: int  # > 0: a text field with this longest length
+    parse: Parser  # the full reading (for text: the domain's rules with their reasons)
+    memo: dict[str, Any]  # cell -> value or _Bad, for the non-text fields
+
+
 class _Converter:
-    """Turns one record into a RunnerWrite, or the row errors that refuse it."""
+    """Turns one record into a RunnerWrite, or the row errors that refuse it. The hot loop
+    of an import: a text cell that is printable and short enough is taken as it is (the
+    domain rules can only refuse it for being too long or holding a control character),
+    every other cell is read once per distinct value."""
 
-    plan: HeaderPlan
-    events: EditionEvents
-    default_event: int | None
-    match: Match
-    encoding: str
-    date_format: DateFormat
-    _columns: list[tuple[int, str, str, Parser | None]] = field(default_factory=list)
-    _event_cache: dict[str, int | None] = field(default_factory=dict)
-    _event_id_first: bool = False
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        plan: HeaderPlan,
+        events: EditionEvents,
+        default_event: int | None,
+        match: Match,
+        encoding: str,
+        date_format: DateFormat,
+    ) -> None:
+        self.plan = plan
+        self.events = events
+        self.default_event = default_event
+        self.match = match
+        self.encoding = encoding
         parsers: dict[str, Parser] = {
-            "date_of_birth": self.date_format,
+            "date_of_birth": date_format,
             "gender": parse_gender,
             "country_code": parse_country,
             "state": parse_state,
+            "status": parse_status,
         }
-        for name in ("unique_id", "start_number", "chip_code", "first_name", "last_name"):
-            parsers[name] = text_parser(name)
-        parsers["team_name"] = text_parser("team_name")
-        for column in self.plan.columns:
-            if column.field == "event":
-                self._event_id_first = normalize(column.name) == "eventid"
-            parse = None if column.field in ("event", "status") else parsers[column.field]
-            self._columns.append((column.index, column.name, column.field, parse))
+        self.columns: list[_Column] = []
+        for column in plan.columns:
+            target = column.field
+            limit = 0
+            if target in _TEXT_FIELDS:
+                parse = text_parser(target)
+                limit = max_length(target) or 0
+            elif target == "event":
+                parse = self._event_parser(normalize(column.name) == "eventid")
+                target = "event_id"
+            else:
+                parse = parsers[target]
+                target = "state" if target == "status" else target
+            self.columns.append(_Column(column.index, column.name, target, limit, parse, {}))
+
+    def _event_parser(self, id_first: bool) -> Parser:
+        def parse(cell: str) -> int:
+            found = self.events.resolve(cell, id_first=id_first)
+            if found is None:
+                raise Refused(
+                    f"no such event in this edition (its events: {self.events.described()})"
+                )
+            return found
+
+        return parse
 
     def convert(self, line: int, fields: list[str]) -> RunnerWrite | list[RowError]:
         width = self.plan.width
-        if len(fields) != width and not self._only_empty_extra(fields, width):
-            return [
-                RowError(
-                    line,
-                    None,
-                    None,
-                    f"{len(fields):,} fields where the header has {width:,}"
-                    + (" (a delimiter inside a value needs quotes)" if len(fields) > width else ""),
-                )
-            ]
+        if len(fields) != width and not (
+            len(fields) > width and not "".join(fields[width:]).strip()
+        ):
+            extra = " (a delimiter inside a value needs quotes)" if len(fields) > width else ""
+            reason = f"{len(fields):,} fields where the header has {width:,}{extra}"
+            return [RowError(line, None, None, reason)]
         values: dict[str, Any] = {}
         errors: list[RowError] | None = None
-        key: str | None = None
-        event_seen = False
-        for index, name, target, parse in self._columns:
-            cell = fields[index].strip() if index < len(fields) else ""
-            if UNDECODABLE in cell:
-                errors = errors or []
-                errors.append(
-                    RowError(line, name, _shown(cell), f"bytes that are not {self.encoding}")
-                )
-                continue
+        for column in self.columns:
+            cell = fields[column.index].strip()
+            target = column.target
             if not cell:
                 if target in _CLEARS:
                     values[target] = None
-                elif target in ("first_name", "last_name"):
+                elif target in _NAMES:
                     errors = errors or []
-                    errors.append(RowError(line, name, "", "must not be empty"))
+                    errors.append(RowError(line, column.name, "", "must not be empty"))
                 continue
-            if target == "event":
-                event_seen = True
-                event_id = self._event(cell)
-                if event_id is None:
-                    errors = errors or []
-                    errors.append(
-                        RowError(
-                            line,
-                            name,
-                            _shown(cell),
-                            "no such event in this edition (its events: "
-                            f"{self.events.described()})",
-                        )
-                    )
-                else:
-                    values["event_id"] = event_id
-                continue
-            if target == "status":
-                state = parse_status(cell)
-                if state is not None:
-                    values["state"] = state
-                continue
-            assert parse is not None
-            try:
-                value = parse(cell)
-            except Refused as exc:
-                errors = errors or []
-                errors.append(RowError(line, name, _shown(cell), str(exc)))
-                continue
-            if target == "unique_id":
-                key = value
+            limit = column.text_limit
+            if limit:
+                if len(cell) <= limit and cell.isprintable():
+                    values[target] = cell
+                    continue
+                found: Any = self._read(column.parse, cell)
             else:
-                values[target] = value
+                found = column.memo.get(cell, _MISSING)
+                if found is _MISSING:
+                    found = self._read(column.parse, cell)
+                    if len(column.memo) < _MEMO_LIMIT:
+                        column.memo[cell] = found
+            if type(found) is _Bad:
+                errors = errors or []
+                errors.append(RowError(line, column.name, _shown(cell), found.reason))
+            elif found is not None or target != "state":  # a status that keeps the state
+                values[target] = found
         if errors:
             return errors
-        if not event_seen and self.default_event is not None:
+        if self.default_event is not None and "event_id" not in values:
             values["event_id"] = self.default_event
+        key = values.pop("unique_id", None)
         if self.match == "bib":
             bib = values.get("start_number")
             if bib is None:
-                column = self.plan.column_of("start_number")
-                return [
-                    RowError(
-                        line,
-                        column.name if column else "start_number",
-                        "",
-                        "--match bib needs a bib on every row",
-                    )
-                ]
+                column_of = self.plan.column_of("start_number")
+                name = column_of.name if column_of else "start_number"
+                return [RowError(line, name, "", "--match bib needs a bib on every row")]
             return RunnerWrite(values=values, bib=bib)
         return RunnerWrite(values=values, unique_id=key)
 
-    def _event(self, cell: str) -> int | None:
+    def _read(self, parse: Parser, cell: str) -> Any:
+        """The value of a cell, or _Bad with the reason (bytes the encoding could not read
+        are named as such, whatever the field)."""
+        if UNDECODABLE in cell:
+            return _Bad(f"bytes that are not {self.encoding}")
         try:
-            return self._event_cache[cell]
-        except KeyError:
-            found = self.events.resolve(cell, id_first=self._event_id_first)
-            self._event_cache[cell] = found
-            return found
+            return parse(cell)
+        except Refused as exc:
+            return _Bad(str(exc))
 
-    @staticmethod
-    def _only_empty_extra(fields: list[str], width: int) -> bool:
-        """A row longer than the header only by empty cells (a spreadsheet's trailing
-        delimiters) is fine."""
-        return len(fields) > width and not "".join(fields[width:]).strip()
+
+_MISSING = object()
 
 
 # --- the import ----------------------------------------------------------------------------

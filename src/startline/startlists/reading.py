@@ -9,6 +9,7 @@ UNDECODABLE in the text, so the record holding them is refused with its line, no
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -41,7 +42,7 @@ codecs.register_error(_ERRORS, _mark_undecodable)
 class _Reader(Protocol):
     line_num: int
 
-    def __next__(self) -> list[str]: ...
+    def __iter__(self) -> Iterator[list[str]]: ...
 
 
 class FileRefused(Exception):
@@ -146,24 +147,23 @@ def _lines(text: io.TextIOWrapper) -> Iterator[str]:
                 )
             yield line
     finally:
-        text.detach()  # the caller's file stays open (a wrapper closes it when collected)
+        # The caller's file stays open (a wrapper closes it when collected), unless the
+        # caller has closed it already.
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 def _records(reader: _Reader) -> Iterator[tuple[int, list[str]]]:
     """(start line, fields) of every record that holds anything. A record starts on the
     line after the last one the reader had consumed (blank lines included)."""
     last = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise FileRefused(f"line {reader.line_num}: {exc}") from None
-        start, last = last + 1, reader.line_num
-        if not fields or not "".join(fields).strip():
-            continue
-        yield start, fields
+    try:
+        for fields in reader:
+            start, last = last + 1, reader.line_num
+            if fields and (fields[0].strip() or "".join(fields).strip()):
+                yield start, fields
+    except csv.Error as exc:
+        raise FileRefused(f"line {reader.line_num}: {exc}") from None
 
 
 def _first(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:
