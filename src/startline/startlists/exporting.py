@@ -8,7 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 from startline.db.engine import Database
@@ -36,44 +36,51 @@ _SHORT_GENDER = {"male": "M", "female": "F", "neutral": "X"}
     _EVENT,
 ) = range(len(LISTED_FIELDS))
 
-# family -> (header, how a stored row becomes the family's cells)
-RowMaker = Callable[[tuple[Any, ...], EditionEvents], list[Any]]
+# family -> (header, how a chunk of stored rows becomes the family's rows of cells)
+RowMaker = Callable[[list[tuple[Any, ...]], dict[int, str]], Iterable[Sequence[Any]]]
 
 
-def _tracx(row: tuple[Any, ...], events: EditionEvents) -> list[Any]:
-    cells = list(row)
-    cells[_EVENT] = events.label(row[_EVENT])
-    return cells
+def _tracx(rows: list[tuple[Any, ...]], labels: dict[int, str]) -> Iterable[Sequence[Any]]:
+    return [(*row[:_EVENT], labels[row[_EVENT]]) for row in rows]
 
 
-def _runsignup(row: tuple[Any, ...], _: EditionEvents) -> list[Any]:
+def _runsignup(rows: list[tuple[Any, ...]], _: dict[int, str]) -> Iterable[Sequence[Any]]:
+    short = _SHORT_GENDER
     return [
-        row[_UNIQUE_ID],
-        row[_BIB],
-        row[_CHIP],
-        row[_FIRST],
-        row[_LAST],
-        row[_BORN],
-        _SHORT_GENDER.get(row[_GENDER], row[_GENDER]),
-        row[_COUNTRY],
-        row[_TEAM],
-        row[_EVENT],
+        (
+            row[_UNIQUE_ID],
+            row[_BIB],
+            row[_CHIP],
+            row[_FIRST],
+            row[_LAST],
+            row[_BORN],
+            short.get(row[_GENDER], row[_GENDER]),
+            row[_COUNTRY],
+            row[_TEAM],
+            row[_EVENT],
+        )
+        for row in rows
     ]
 
 
-def _raceresult(row: tuple[Any, ...], events: EditionEvents) -> list[Any]:
+def _raceresult(rows: list[tuple[Any, ...]], labels: dict[int, str]) -> Iterable[Sequence[Any]]:
+    short = _SHORT_GENDER
+    status = STATUS_OF_STATE
     return [
-        row[_UNIQUE_ID],
-        row[_BIB],
-        row[_FIRST],
-        row[_LAST],
-        row[_BORN],
-        _SHORT_GENDER.get(row[_GENDER], row[_GENDER]),
-        row[_COUNTRY],
-        row[_TEAM],
-        row[_CHIP],
-        STATUS_OF_STATE.get(row[_STATE], "0"),
-        events.label(row[_EVENT]),
+        (
+            row[_UNIQUE_ID],
+            row[_BIB],
+            row[_FIRST],
+            row[_LAST],
+            row[_BORN],
+            short.get(row[_GENDER], row[_GENDER]),
+            row[_COUNTRY],
+            row[_TEAM],
+            row[_CHIP],
+            status.get(row[_STATE], "0"),
+            labels[row[_EVENT]],
+        )
+        for row in rows
     ]
 
 
@@ -179,17 +186,14 @@ def export_chunks(
     with db.reading() as session:
         if events is None:
             events = edition_events(session, edition_id)
-        rows = runner_rows(session, edition_id=edition_id, event_id=event_id, chunk=CHUNK_ROWS)
-        writerow = writer.writerow
-        for row in rows:
-            writerow(make(row, events))
-            count += 1
-            if count % CHUNK_ROWS == 0:
-                yield buffer.getvalue().encode()
-                buffer.seek(0)
-                buffer.truncate()
-    rest = buffer.getvalue()
-    if rest:
-        yield rest.encode()
+        labels = {event_id: events.label(event_id) for event_id in events.names}
+        for rows in runner_rows(
+            session, edition_id=edition_id, event_id=event_id, chunk=CHUNK_ROWS
+        ):
+            writer.writerows(make(rows, labels))
+            count += len(rows)
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
     if counted is not None:
         counted.append(count)

@@ -60,10 +60,11 @@ _OF_EVENT = {"sqlite": " AND event_id = ?", "postgresql": " AND event_id = %s"}
 
 def runner_rows(
     session: Session, *, edition_id: int, event_id: int | None = None, chunk: int = 2000
-) -> Iterator[tuple[Any, ...]]:
-    """Every runner of an edition (or of one of its events) as a LISTED_FIELDS tuple, in the
-    order they were created, fetched `chunk` at a time (a start list of any size streams;
-    PostgreSQL reads through a server-side cursor). Birth dates are ISO text."""
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Every runner of an edition (or of one of its events) as LISTED_FIELDS tuples, in the
+    order they were created, `chunk` at a time: a start list of any size streams (PostgreSQL
+    reads through a server-side cursor). Birth dates are ISO text. Straight from the driver's
+    cursor: a 50,000-runner export spends most of its time here."""
     connection = session.connection()
     dialect = connection.dialect.name
     statement = _LISTED[dialect]
@@ -71,14 +72,23 @@ def runner_rows(
     if event_id is not None:
         statement += _OF_EVENT[dialect]
         params = (edition_id, event_id)
-    result = connection.execution_options(stream_results=True, yield_per=chunk).exec_driver_sql(
-        statement + " ORDER BY id", params
-    )
-    born = LISTED_FIELDS.index("date_of_birth")
-    for rows in result.partitions(chunk):
-        for row in rows:
-            value = row[born]
-            if value is None or type(value) is str:
-                yield tuple(row)
-            else:
-                yield (*row[:born], value.isoformat(), *row[born + 1 :])
+    statement += " ORDER BY id"
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    if dialect == "sqlite":
+        cursor = driver.cursor()  # sqlite3 steps through the rows as they are fetched
+    else:
+        cursor = driver.cursor(name=f"runner_rows_{edition_id}")  # server-side
+    try:
+        cursor.execute(statement, params)
+        born = LISTED_FIELDS.index("date_of_birth")
+        while rows := cursor.fetchmany(chunk):
+            if dialect == "sqlite":  # dates are stored as ISO text already
+                yield rows
+                continue
+            yield [
+                row if row[born] is None else (*row[:born], row[born].isoformat(), *row[born + 1 :])
+                for row in rows
+            ]
+    finally:
+        cursor.close()
