@@ -125,3 +125,24 @@ def test_a_huge_field_is_a_clear_error():
     data = b'first_name,last_name\n"' + b"x" * 200_000 + b'",y\n'
     with pytest.raises(FileRefused, match="line 2: field larger than field limit"):
         read(data)
+
+
+def test_the_collector_is_paused_during_imports_and_restored():
+    import gc
+
+    from startline.startlists.importing import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # a second import at the same time
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # turned off by someone else: left off
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
