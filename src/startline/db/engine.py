@@ -4,20 +4,25 @@ writers queue on the busy timeout instead of failing with "database is locked"."
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", **kwargs: Any) -> Engine:
+    # Statement parameters are runners' personal data and secrets' hashes: never in an
+    # exception's text, so never in a log.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(url, synchronous=sqlite_synchronous, **kwargs)
@@ -30,9 +35,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", **kwargs: Any) ->
 def _make_sqlite_engine(url: str, *, synchronous: str, **kwargs: Any) -> Engine:
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"SQLite synchronous must be FULL or NORMAL, not {synchronous!r}")
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("check_same_thread", False)
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -61,6 +66,19 @@ def _make_sqlite_engine(url: str, *, synchronous: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and `:memory:`)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if parsed.query.get("uri") == "true" and database and database.startswith("file:"):
+        database = database[len("file:") :]  # sqlite:///file:/path?mode=ro&uri=true
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
 class Database:
     """One engine and its session factory; `transaction()` is the unit of work."""
 
@@ -78,9 +96,8 @@ class Database:
         # the next one the moment the last commits, rather than on SQLite's busy handler,
         # which sleeps and polls (up to 100 ms a nap) and starves writers under load. Other
         # processes on the same file still meet at the busy timeout.
-        self._write_lock: AbstractContextManager[Any] = (
-            threading.RLock() if self.is_sqlite else nullcontext()
-        )
+        self._writer: threading.RLock | None = threading.RLock() if self.is_sqlite else None
+        self._write_lock: AbstractContextManager[Any] = self._writer or nullcontext()
 
     @property
     def is_sqlite(self) -> bool:
@@ -98,13 +115,53 @@ class Database:
         with self._read_sessions() as session, session.begin():
             yield session
 
-    def ping(self) -> bool:
-        try:
-            with self._read_engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return True
-        except Exception:
+    @property
+    def sqlite_file(self) -> Path | None:
+        return sqlite_file(self.url)
+
+    def probe_write(
+        self, statement: Executable, params: Mapping[str, Any], *, wait_seconds: float
+    ) -> bool:
+        """Run one write and roll it back: proves the database takes writes now and changes
+        nothing. False when another writer held SQLite's write lock for `wait_seconds` (busy,
+        not broken); any other failure raises."""
+        writer = self._writer
+        if writer is not None and not writer.acquire(timeout=wait_seconds):
             return False
+        try:
+            with self.engine.connect() as connection:
+                if not self.is_sqlite:
+                    _write_and_roll_back(connection, statement, params)
+                    return True
+                return _sqlite_probe(connection, statement, params, wait_seconds)
+        finally:
+            if writer is not None:
+                writer.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _sqlite_probe(
+    connection: Any, statement: Executable, params: Mapping[str, Any], wait_seconds: float
+) -> bool:
+    """The probe on SQLite, waiting for other processes' writers only `wait_seconds`."""
+    driver = connection.connection.driver_connection
+    driver.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
+    try:
+        _write_and_roll_back(connection, statement, params)
+        return True
+    except OperationalError as exc:
+        if isinstance(exc.orig, sqlite3.Error) and exc.orig.sqlite_errorcode & 0xFF == 5:
+            return False  # SQLITE_BUSY: another process is writing
+        raise
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def _write_and_roll_back(connection: Any, statement: Executable, params: Mapping[str, Any]) -> None:
+    transaction = connection.begin()
+    try:
+        connection.execute(statement, params)
+    finally:
+        transaction.rollback()
