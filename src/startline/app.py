@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -13,15 +11,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from startline.db import probe
 from startline.db.engine import Database
-from startline.db.migrate import is_up_to_date, upgrade
+from startline.db.migrate import head_revision, is_up_to_date, upgrade
 from startline.domain.accounts.secrets import SecretBox
+from startline.http import metrics
 from startline.http.body_limit import BodyLimitMiddleware
-from startline.http.context import Services
+from startline.http.context import Services, render_error
+from startline.http.errors import RETRY_AFTER_SECONDS, ErrorMiddleware
 from startline.http.logging import RequestLogMiddleware
 from startline.settings import Settings, SettingsError
-
-logger = logging.getLogger("startline.app")
+from startline.version import VERSION
 
 
 class SchemaOutOfDate(SettingsError):
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app = FastAPI(
         title="startline",
-        version="0.1.0",
+        version=VERSION,
         summary="RunSignup-compatible race API and Tracx-compatible Connect API on one database",
         docs_url=None,
         redoc_url=None,
@@ -73,11 +73,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         bench_routes.install(app)
 
     _install_error_handlers(app, services)
+    # Outermost last: request log (id, one line) > metrics > errors (503/500 answers) > body
+    # limit (413) > the dialects' own layers > the routes.
     app.add_middleware(
         BodyLimitMiddleware, limits=services.body_limits, default_max_bytes=settings.max_body_bytes
     )
+    app.add_middleware(ErrorMiddleware, services=services)
+    app.add_middleware(metrics.MetricsMiddleware)
     app.add_middleware(RequestLogMiddleware)
+    metrics.instrument_pool(db.engine)
     app.router.add_event_handler("shutdown", db.dispose)
+    app.router.add_event_handler("shutdown", metrics.process_stopping)
     return app
 
 
@@ -88,11 +94,25 @@ def _install_core_routes(app: FastAPI, services: Services) -> None:
         name="swagger-assets",
     )
 
-    @app.get("/healthz", tags=["health"], name="healthz")
+    expected_revision = head_revision()
+
     def healthz() -> JSONResponse:
-        if services.db.ping():
-            return JSONResponse({"status": "ok", "database": "ok"})
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        """Liveness: the process answers and the database answers a read. A node that
+        cannot write (read-only file, full disk) is still alive."""
+        return _health_response(probe.liveness(services.db))
+
+    def readyz() -> JSONResponse:
+        """Readiness: alive, the schema is this version's, and a write (rolled back) is
+        accepted; on SQLite also enough free disk space."""
+        return _health_response(probe.readiness(services.db, expected_revision))
+
+    for path, check in (("/healthz", healthz), ("/readyz", readyz)):
+        app.get(path, tags=["health"], name=check.__name__)(check)
+        app.head(path, include_in_schema=False, name=f"{check.__name__}_head")(check)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_text() -> Response:
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -105,34 +125,26 @@ def _install_core_routes(app: FastAPI, services: Services) -> None:
         )
 
 
+def _health_response(report: probe.Report) -> JSONResponse:
+    body = {"status": "ok" if report.ok else "unavailable", "version": VERSION, **report.checks}
+    if report.ok:
+        return JSONResponse(body)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def _install_error_handlers(app: FastAPI, services: Services) -> None:
+    # Unexpected exceptions and an unavailable database: `http/errors.py`'s middleware.
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        for matches, render in services.error_renderers:
-            if matches(request.url.path):
-                response = render(request, exc.status_code, str(exc.detail))
-                for name, value in (exc.headers or {}).items():
-                    response.headers[name] = value
-                return response
-        return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-        )
+        response = render_error(services, request, exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     @app.exception_handler(ClientDisconnect)
     async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
         # The client hung up mid-body: nothing was done and nobody is left to answer.
         return Response(status_code=400)
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> Response:
-        logger.exception(
-            "unhandled error",
-            extra={"fields": {"request_id": request.scope.get("state", {}).get("request_id")}},
-        )
-        for matches, render in services.error_renderers:
-            if matches(request.url.path):
-                return render(request, 500, "Server Error")
-        return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
 
 
 def app_from_environment() -> FastAPI:

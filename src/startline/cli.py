@@ -114,12 +114,15 @@ def serve(
     """Run the server (applies pending migrations first on the embedded SQLite default)."""
     import uvicorn
 
-    from startline.app import prepare_schema
-    from startline.http.logging import configure_logging
+    from startline.http import serving
 
     try:
         settings = Settings()
         settings.resolved_secret_key()  # create the embedded key once, before any worker
+        # Before the server stack is imported: the workers' shared metrics directory.
+        log_config = serving.prepare(settings, host=host, port=port, workers=workers)
+        from startline.app import prepare_schema
+
         database = Database(settings.resolved_database_url, **settings.database_options())
         try:
             prepare_schema(database, settings)
@@ -129,7 +132,6 @@ def serve(
         fail(str(exc))
     except OperationalError as exc:
         fail(f"cannot reach the database: {exc.orig}")
-    configure_logging(settings.log_level)
     uvicorn.run(
         "startline.app:app_from_environment",
         factory=True,
@@ -137,6 +139,7 @@ def serve(
         port=port,
         workers=workers,
         access_log=False,  # our own request log redacts secrets; uvicorn's prints the query
+        log_config=log_config,  # every line in our JSON, in every worker
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
     )

@@ -2,6 +2,10 @@
 
 import json
 import logging
+import os
+import re
+import subprocess
+import sys
 
 from startline.http.logging import JsonFormatter, redact_query
 
@@ -41,3 +45,51 @@ def test_access_log_line_has_no_secrets(client, caplog):
     assert entry["request_id"] == "rid-1" and entry["status"] == 200
     for secret in ("TOPSECRET", "TMPSECRET", "HEADERSECRET", "TOKENSECRET"):
         assert secret not in line
+
+
+def test_json_record_has_milliseconds_pid_and_the_traceback_in_one_field():
+    try:
+        raise RuntimeError(
+            "duplicate key value violates unique constraint\n"
+            "DETAIL:  Key (chip_code)=(PRIVATE1) already exists.\n[SQL: INSERT ...]"
+        )
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord(
+            "startline.errors", logging.ERROR, __file__, 1, "unhandled error", (), sys.exc_info()
+        )
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", entry["time"])
+    assert entry["pid"] == os.getpid() and entry["level"] == "error"
+    assert entry["exception"].startswith("Traceback") and "RuntimeError" in entry["exception"]
+    assert "PRIVATE1" not in line  # PostgreSQL's DETAIL quotes the row
+
+
+def test_uvicorn_and_library_lines_are_json_after_configure_logging():
+    program = (
+        "import logging, warnings\n"
+        "from startline.http.logging import configure_logging\n"
+        "configure_logging('info')\n"
+        "logging.getLogger('uvicorn.error').info('Started server process [%d]', 42)\n"
+        "logging.getLogger('sqlalchemy.pool').warning('pool trouble')\n"
+        "warnings.warn('deprecated thing')\n"
+        "try:\n"
+        "    1 / 0\n"
+        "except ZeroDivisionError:\n"
+        "    logging.getLogger('uvicorn.error').exception('Exception in ASGI application')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [line["logger"] for line in lines] == [
+        "uvicorn.error",
+        "sqlalchemy.pool",
+        "py.warnings",
+        "uvicorn.error",
+    ]
+    assert lines[0]["message"] == "Started server process [42]"
+    assert "ZeroDivisionError" in lines[-1]["exception"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from startline.db.engine import Database
 from startline.domain.accounts.secrets import SecretBox
@@ -23,7 +23,7 @@ class Services:
     db: Database
     secret_key: str
     box: SecretBox
-    # Dialects register how HTTP errors (404, 405, 500) look on the paths they own...
+    # Dialects register how HTTP errors (404, 405, 500, 503) look on the paths they own...
     error_renderers: list[tuple[Callable[[str], bool], ErrorRenderer]] = field(default_factory=list)
     # ...and their body size limits with their own 413 bodies.
     body_limits: list[BodyLimit] = field(default_factory=list)
@@ -31,3 +31,13 @@ class Services:
 
 def services_of(request: Request) -> Services:
     return request.app.state.services
+
+
+def render_error(services: Services, request: Request, status: int, detail: str) -> Response:
+    """The error answer in the dialect that owns the path; elsewhere (health, docs) a JSON
+    body `{"detail": ...}` as FastAPI gives."""
+    path = request.url.path
+    for matches, render in services.error_renderers:
+        if matches(path):
+            return render(request, status, detail)
+    return JSONResponse({"detail": detail}, status_code=status)

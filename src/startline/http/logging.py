@@ -1,10 +1,12 @@
-"""Structured request logging with a request id, and redaction of every secret that can
-travel in a URL or header (RunSignup puts credentials in the query string)."""
+"""One JSON log format for every line the server writes (ours, uvicorn's, libraries'), the
+request log with a request id, and redaction of every secret that can travel in a URL or
+header (RunSignup puts credentials in the query string)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import logging.config
 import re
 import time
 import uuid
@@ -27,6 +29,7 @@ SECRET_PARAMETERS = frozenset(
 )
 REDACTED = "[redacted]"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+_DATABASE_DETAIL = re.compile(r"^\s*(DETAIL|CONTEXT):")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,26 +50,62 @@ def redact_query(query: str) -> str:
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per record: UTC time with milliseconds, pid, level, logger, message,
+    the record's `fields`, and a traceback (if any) as one string field."""
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
+            "pid": record.process,
             "logger": record.name,
             "message": record.getMessage(),
         }
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+            entry["exception"] = scrub_database_detail(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def scrub_database_detail(text: str) -> str:
+    """A traceback without PostgreSQL's DETAIL/CONTEXT lines, which quote the row's values
+    (`Key (chip_code)=(...) already exists`); parameters are already hidden by the engine."""
+    return "\n".join(line for line in text.split("\n") if not _DATABASE_DETAIL.match(line))
+
+
+def logging_config(level: str = "info") -> dict[str, Any]:
+    """A `logging.config.dictConfig` for the whole process, also given to uvicorn as its
+    `log_config` so each worker of `--workers N` sets it up the same: our loggers and
+    uvicorn's at `level`, everything else (SQLAlchemy, Alembic, warnings) from WARNING, all
+    through one JSON handler on stderr."""
+    level = level.upper()
+    handler = {"handlers": ["stderr"], "level": level, "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "startline": handler,
+            "uvicorn": handler,
+            "uvicorn.error": {"level": level},
+            # Off: it prints the query string with its secrets; our request log replaces it.
+            "uvicorn.access": {"handlers": [], "propagate": False},
+        },
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
+    }
 
 
 def configure_logging(level: str = "info") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("startline")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    logging.config.dictConfig(logging_config(level))
+    logging.captureWarnings(True)
 
 
 class RequestLogMiddleware:
@@ -82,6 +121,7 @@ class RequestLogMiddleware:
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        path = scope["path"]  # as sent: an inner layer may normalise it in place
         started = time.perf_counter()
         status = 500
 
@@ -98,10 +138,10 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             if logger.isEnabledFor(logging.INFO):
-                _log_request(scope, request_id, status, time.perf_counter() - started)
+                _log_request(scope, path, request_id, status, time.perf_counter() - started)
 
 
-def _log_request(scope: Scope, request_id: str, status: int, seconds: float) -> None:
+def _log_request(scope: Scope, path: str, request_id: str, status: int, seconds: float) -> None:
     client = scope.get("client")
     logger.info(
         "request",
@@ -109,7 +149,7 @@ def _log_request(scope: Scope, request_id: str, status: int, seconds: float) -> 
             "fields": {
                 "request_id": request_id,
                 "method": scope["method"],
-                "path": scope["path"],
+                "path": path,
                 "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
                 "status": status,
                 "duration_ms": round(seconds * 1000, 2),

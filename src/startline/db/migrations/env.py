@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from startline.db import probe  # noqa: F401 (the readiness probe's table)
 from startline.db.engine import make_engine
 from startline.domain.models import Base
 

@@ -15,8 +15,11 @@ from startline.http.logging import Scope
 
 
 def render_http_error(request: Request, status_code: int, detail: str) -> Response:
-    """HTTP failures as envelopes with HTTP 200 like every API error (errors.http_error)."""
-    return error_response(query_format(request.url.query), http_error(status_code))
+    """HTTP failures as envelopes (errors.http_error) with HTTP 200 like every API error;
+    except 299 "Service temporarily unavailable", sent as HTTP 503 (the caller adds
+    Retry-After) so clients and proxies know to try again."""
+    http_status = 503 if status_code == 503 else 200
+    return error_response(query_format(request.url.query), http_error(status_code), http_status)
 
 
 def _too_large(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

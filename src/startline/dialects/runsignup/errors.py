@@ -65,6 +65,7 @@ class Code(IntEnum):
     END_TIME_INVALID = 295
     DISTANCE_INVALID = 296
     AGE_BASE_DATE_INVALID = 297
+    UNAVAILABLE = 299  # sent with HTTP 503 and Retry-After
 
 
 MESSAGES: dict[Code, str] = {
@@ -124,6 +125,7 @@ MESSAGES: dict[Code, str] = {
     Code.END_TIME_INVALID: "Event end time is not valid.",
     Code.DISTANCE_INVALID: "Event distance is not valid.",
     Code.AGE_BASE_DATE_INVALID: "Age calculation base date is not valid.",
+    Code.UNAVAILABLE: "Service temporarily unavailable. Please try again.",
 }
 
 # One wire code per domain problem type (the details of a refused create or edit).
@@ -172,6 +174,7 @@ HTTP_STATUS_CODES: dict[int, Code] = {
     404: Code.UNKNOWN_METHOD,
     405: Code.HTTP_METHOD_NOT_SUPPORTED,
     500: Code.UNKNOWN_ERROR,
+    503: Code.UNAVAILABLE,  # the database is unavailable: the one error sent as HTTP 503
 }
 
 
@@ -203,7 +206,7 @@ def envelope(code: Code, details: Sequence[Code] = ()) -> dict[str, object]:
 
 
 def http_error(status_code: int) -> ApiError:
-    """404 -> 1, 405 -> 2, 500 -> 4, anything else -> 3."""
+    """404 -> 1, 405 -> 2, 500 -> 4, 503 -> 299, anything else -> 3."""
     return ApiError(HTTP_STATUS_CODES.get(status_code, Code.INVALID_PARAMETERS))
 
 

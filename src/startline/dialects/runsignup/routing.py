@@ -30,7 +30,8 @@ class RestPathMiddleware:
         if scope["type"] == "http" and is_rest_path(scope["path"]):
             path = normalise(scope["path"])
             if path != scope["path"]:
-                scope = dict(scope)
+                # In place, not on a copy: the layers outside (metrics) read the route the
+                # router records in this scope.
                 scope["path"] = path
                 scope["raw_path"] = path.encode("utf-8")
         await self.app(scope, receive, send)

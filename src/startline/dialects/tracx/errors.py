@@ -22,6 +22,8 @@ NOT_FOUND = "Not Found."
 TOO_MANY = "Too Many Attempts."
 TOO_LARGE = "The request body is too large."
 SERVER_ERROR = "Server Error"
+# Laravel's own 503 text (what `php artisan down` answers), sent with Retry-After.
+UNAVAILABLE = "Service Unavailable"
 INVALID = "The given data was invalid."
 
 # Laravel's error bag: key ("race_id", "3.chip_code") -> messages in rule order.
@@ -114,7 +116,7 @@ def is_tracx_path(path: str) -> bool:
 
 
 def http_error_renderer(routes: Sequence[BaseRoute]) -> ErrorRenderer:
-    """Laravel's bodies for the framework's own errors on /v1 paths (404, 405, 500...);
+    """Laravel's bodies for the framework's own errors on /v1 paths (404, 405, 500, 503...);
     `routes` are this dialect's, to name the supported methods of a 405."""
 
     def render(request: Request, status: int, detail: str) -> Response:
@@ -123,6 +125,8 @@ def http_error_renderer(routes: Sequence[BaseRoute]) -> ErrorRenderer:
         if status == 405:
             message = _method_not_allowed(request, routes)
             return JSONResponse({"message": message}, status_code=405)
+        if status == 503:
+            return JSONResponse({"message": UNAVAILABLE}, status_code=503)
         if status >= 500:
             return JSONResponse({"message": SERVER_ERROR}, status_code=status)
         return JSONResponse({"message": detail}, status_code=status)

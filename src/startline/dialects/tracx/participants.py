@@ -37,6 +37,7 @@ from startline.domain.participants.service import (
 )
 from startline.domain.scopes import event_ids_in_scope, is_event_in_scope
 from startline.domain.unit_of_work import run_in_transaction
+from startline.http import metrics
 from startline.http.context import Services
 
 _PATH_ID = re.compile(r"^[0-9]{1,18}$")
@@ -100,6 +101,8 @@ def store_participants(
     limit = services.settings.batch_max_items
     if isinstance(items, list) and len(items) > limit:
         raise too_many_items(limit)
+    if isinstance(items, list):
+        metrics.TRACX_BATCH_ITEMS.observe(len(items))
     with services.db.reading() as session:
         event_ids = event_ids_in_scope(session, scope=credential.scope, edition_id=edition_id)
     values, errors = validate_participants(items, race_exists=event_ids.__contains__)
