@@ -81,7 +81,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(ErrorMiddleware, services=services)
     app.add_middleware(metrics.MetricsMiddleware)
     app.add_middleware(RequestLogMiddleware)
-    metrics.instrument_pool(db.engine)
+    pool_sampler = metrics.PoolSampler(db.engine)
+    app.router.add_event_handler("startup", pool_sampler.start)
+    app.router.add_event_handler("shutdown", pool_sampler.stop)
     app.router.add_event_handler("shutdown", db.dispose)
     app.router.add_event_handler("shutdown", metrics.process_stopping)
     return app

@@ -9,6 +9,7 @@ import time
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from startline.http import metrics
 from tests.support.seed import connect_token, seed_race
 from tests.support.server import running_server
 from tests.support.tracx_seed import SEED_PARTICIPANT
@@ -84,12 +85,23 @@ def test_requests_batches_and_errors_are_counted(client, app, db, tmp_path):
     assert grew("startline_http_errors_total", kind="unhandled") == 0
     for gauge in ("startline_db_pool_size", "startline_db_pool_checked_out"):
         assert (gauge, ()) in samples(text)
-    assert value(text, "startline_db_pool_checked_out") == 0  # nothing in use between requests
     for counter in (
         "startline_webhook_deliveries_total",
         "startline_webhook_delivery_failures_total",
     ):
         assert (counter, ()) in samples(text)
+
+
+def test_pool_use_is_sampled(client, db):
+    sampler = metrics.PoolSampler(db.engine)
+    with db.engine.connect(), db.engine.connect():
+        sampler.sample()
+        during = client.get("/metrics").text
+    sampler.sample()
+    after = client.get("/metrics").text
+    assert value(during, "startline_db_pool_checked_out") >= 2
+    assert value(after, "startline_db_pool_checked_out") == 0
+    assert value(after, "startline_db_pool_size") == db.engine.pool.size()
 
 
 def test_two_workers_report_their_sums(settings, db, tmp_path):

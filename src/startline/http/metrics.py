@@ -1,6 +1,6 @@
 """Prometheus metrics: the metric objects every part of the server increments, the request
-middleware that counts and times requests by route template, database pool gauges, and the
-`/metrics` text.
+middleware that counts and times requests by route template, the database pool sampler, and
+the `/metrics` text.
 
 With `startline serve` every worker process writes its values to files in one directory
 (`PROMETHEUS_MULTIPROC_DIR`, prepared by `startline.http.serving` before this module is
@@ -10,6 +10,7 @@ embedded app) the values live in this process."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
@@ -24,7 +25,7 @@ from prometheus_client import (
     multiprocess,
     values,
 )
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
 from startline.http.logging import ASGIApp, Message, Receive, Scope, Send
@@ -65,7 +66,7 @@ POOL_CHECKED_OUT = Gauge(
 )
 POOL_OVERFLOW = Gauge(
     "startline_db_pool_overflow",
-    "Connections in use beyond the pool size (the pool's overflow), summed over the "
+    "Connections open beyond the pool size (the pool's overflow), summed over the "
     "server's processes.",
     multiprocess_mode="livesum",
 )
@@ -114,22 +115,40 @@ def process_stopping() -> None:
         multiprocess.mark_process_dead(os.getpid())
 
 
-def instrument_pool(engine: Engine) -> None:
-    """Keep the pool gauges current on every checkout and checkin."""
-    pool = engine.pool
-    if not isinstance(pool, QueuePool):
-        return
-    size = pool.size()
-    POOL_SIZE.set(size)
+class PoolSampler:
+    """Reads the pool's use into the gauges once a second from a thread of its own: no cost
+    on the request path (listening to every checkout and checkin cost ~14 µs a request with
+    the shared directory), and a second's staleness is nothing beside a scrape interval."""
 
-    def in_use(count: int) -> None:
-        POOL_CHECKED_OUT.set(count)
-        POOL_OVERFLOW.set(max(count - size, 0))
+    def __init__(self, engine: Engine, interval_seconds: float = 1.0) -> None:
+        self.pool = engine.pool
+        self.interval = interval_seconds
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    # Absolute values, not +1/-1, so an odd path (an invalidated connection) cannot drift.
-    # A checkin event fires before the connection is back in the pool: it still counts.
-    event.listen(pool, "checkout", lambda *_: in_use(pool.checkedout()))
-    event.listen(pool, "checkin", lambda *_: in_use(max(pool.checkedout() - 1, 0)))
+    def start(self) -> None:
+        if not isinstance(self.pool, QueuePool) or self._thread is not None:
+            return
+        self.sample()
+        self._thread = threading.Thread(target=self._run, name="pool-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def sample(self) -> None:
+        pool = self.pool
+        if not isinstance(pool, QueuePool):
+            return
+        POOL_SIZE.set(pool.size())
+        POOL_CHECKED_OUT.set(pool.checkedout())
+        POOL_OVERFLOW.set(max(pool.overflow(), 0))
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval):
+            self.sample()
 
 
 class MetricsMiddleware:
