@@ -142,6 +142,9 @@ def serve(
         log_config=log_config,  # every line in our JSON, in every worker
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        # uvicorn kills a worker that does not answer its ping within this many seconds; the
+        # default 5 s killed workers still importing on a busy machine, over and over.
+        timeout_worker_healthcheck=30,
     )
 
 

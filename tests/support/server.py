@@ -79,7 +79,9 @@ def running_server(
             raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
         if time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("server did not start in 90 s")
+            process.wait(timeout=15)
+            tail = process.stderr.read().decode()[-2000:]
+            raise RuntimeError(f"server did not start in 90 s: {tail}")
         time.sleep(0.1)
     server = ServerProcess(process=process, base_url=base_url)
     try:
