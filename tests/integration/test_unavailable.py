@@ -179,7 +179,7 @@ def test_full_sqlite_database_is_503_and_alive(
     assert reason.startswith("SQLITE_FULL")
     assert health.status_code == 200
     _assert_unavailable(ready)
-    assert ready.json()["write"] == "failed"
+    assert ready.json()["disk"] == "full"
     assert _tracx_batch(client, token, race).json() == {"data": {"created": 300, "updated": 0}}
 
 
@@ -194,12 +194,15 @@ def test_sqlite_file_gone_is_503_everywhere(app, client, world, tmp_path, databa
     with serving_from(app, database):
         single = _tracx_single(client, token, race)
         races_xml = client.get("/rest/races")
+        feed = client.get("/api/v1/changes", headers={"Authorization": token})
         health = client.get("/healthz")
         ready = client.get("/readyz")
     _assert_unavailable(single)
+    _assert_unavailable(feed)
+    assert feed.json() == {"message": "Service Unavailable"}  # /api/v1 speaks like Tracx
     _assert_unavailable(races_xml)
     assert ET.fromstring(races_xml.content).findtext("error_code") == "299"
-    _assert_one_quiet_warning_per_request(caplog, 2)
+    _assert_one_quiet_warning_per_request(caplog, 3)
     for probe in (health, ready):
         _assert_unavailable(probe)
         assert probe.json()["database"] == "unreachable"

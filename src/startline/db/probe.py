@@ -1,12 +1,13 @@
 """What `/healthz` and `/readyz` ask of the database: liveness is a read (the schema
 revision); readiness adds the schema being this version's, a write that is rolled back, and
-on SQLite enough free space beside the database file."""
+on SQLite room to grow (free space beside the file, and SQLite's own page limit)."""
 
 from __future__ import annotations
 
 import logging
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Integer, LargeBinary, insert, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,9 +18,6 @@ from startline.db.unavailable import database_unavailable
 
 logger = logging.getLogger("startline.health")
 
-# A page's worth: the probe's insert must be able to grow the database, so a database at
-# its size limit (SQLITE_FULL) fails it even though nothing is ever committed.
-PROBE_BYTES = 4096
 # Below this much free space on the database's file system a SQLite node is not ready: a
 # 50,000-runner batch writes some tens of MB to the write-ahead log before its checkpoint.
 MIN_FREE_BYTES = 64 * 1024 * 1024
@@ -86,21 +84,39 @@ def readiness(db: Database, expected_revision: str | None) -> Report:
     report.checks["write"] = _write_check(db, report)
     path = db.sqlite_file
     if path is not None:
-        free = shutil.disk_usage(path.parent).free
         report.checks["disk"] = "ok"
-        if free < MIN_FREE_BYTES:
-            logger.warning(
-                "readiness: low disk space",
-                extra={"fields": {"path": str(path.parent), "free_bytes": free}},
-            )
-            report.fail("disk", "low")
+        _room_to_grow(db, path, report)
     return report
+
+
+def _room_to_grow(db: Database, path: Path, report: Report) -> None:
+    """SQLite writes pages at commit, so a rolled-back write cannot tell a full disk: look
+    at the free space, and at whether the file may take one more page."""
+    free = shutil.disk_usage(path.parent).free
+    if free < MIN_FREE_BYTES:
+        logger.warning(
+            "readiness: low disk space",
+            extra={"fields": {"path": str(path.parent), "free_bytes": free}},
+        )
+        report.fail("disk", "low")
+        return
+    try:
+        with db.reading() as session:
+            pages = session.execute(text("PRAGMA page_count")).scalar() or 0
+            limit = session.execute(text("PRAGMA max_page_count")).scalar() or 0
+    except Exception as exc:
+        _log_problem("readiness", exc)
+        report.fail("disk", "unknown")
+        return
+    if limit and pages >= limit:
+        logger.warning("readiness: database at its page limit", extra={"fields": {"pages": pages}})
+        report.fail("disk", "full")
 
 
 def _write_check(db: Database, report: Report) -> str:
     try:
         accepted = db.probe_write(
-            _PROBE_INSERT, {"payload": bytes(PROBE_BYTES)}, wait_seconds=WRITE_WAIT_SECONDS
+            _PROBE_INSERT, {"payload": b"probe"}, wait_seconds=WRITE_WAIT_SECONDS
         )
     except Exception as exc:
         _log_problem("readiness", exc)

@@ -1,7 +1,7 @@
 """readiness probe: a table /readyz inserts into and rolls back (never holds a row)
 
 Revision ID: 7d3f1a2c9b64
-Revises: e4e506c9ef0e
+Revises: e1f8fd7444d2
 Create Date: 2026-12-01 12:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d3f1a2c9b64"
-down_revision: str | None = "e4e506c9ef0e"
+down_revision: str | None = "e1f8fd7444d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
