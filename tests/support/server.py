@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -66,6 +67,7 @@ def running_server(
         env=server_env(settings, data_dir, **extra_env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: the workers are stopped with it
     )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90  # a loaded 2-core machine starts workers slowly
@@ -80,6 +82,7 @@ def running_server(
         if time.monotonic() > deadline:
             process.kill()
             process.wait(timeout=15)
+            _kill_group(process)
             tail = process.stderr.read().decode()[-2000:]
             raise RuntimeError(f"server did not start in 90 s: {tail}")
         time.sleep(0.1)
@@ -94,3 +97,9 @@ def running_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=15)
+        _kill_group(process)  # workers orphaned by a SIGKILLed supervisor (crash tests)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
