@@ -22,6 +22,8 @@ from startline.settings import Settings
 from startline.version import VERSION
 
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+METRICS_DIR_PREFIX = "startline-metrics-"
+PID_FILE = "server.pid"
 
 logger = logging.getLogger("startline.serve")
 
@@ -51,18 +53,42 @@ def prepare(settings: Settings, *, host: str, port: int, workers: int) -> dict[s
 def prepare_metrics_dir() -> Path:
     """A fresh directory for this server's metrics, set in the environment the workers
     inherit: `PROMETHEUS_MULTIPROC_DIR` if the operator set it (emptied of an earlier run's
-    files), else a new temporary directory removed when the server exits."""
+    files), else a new temporary directory, removed when the server exits normally and, when
+    it did not (uvicorn ends by re-raising SIGTERM, a crash), by the next server's start."""
     configured = os.environ.get(METRICS_DIR_VARIABLE)
     if configured:
         path = Path(configured)
         path.mkdir(parents=True, exist_ok=True)
         for stale in path.glob("*.db"):  # another run's counts would be added to ours
             stale.unlink()
-    else:
-        path = Path(tempfile.mkdtemp(prefix="startline-metrics-"))
-        atexit.register(shutil.rmtree, path, ignore_errors=True)
-        os.environ[METRICS_DIR_VARIABLE] = str(path)
+        return path
+    remove_abandoned_metrics_dirs(Path(tempfile.gettempdir()))
+    path = Path(tempfile.mkdtemp(prefix=METRICS_DIR_PREFIX))
+    (path / PID_FILE).write_text(f"{os.getpid()}\n")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    os.environ[METRICS_DIR_VARIABLE] = str(path)
     return path
+
+
+def remove_abandoned_metrics_dirs(parent: Path) -> None:
+    """Remove the metrics directories of servers that are no longer running."""
+    for candidate in parent.glob(METRICS_DIR_PREFIX + "*"):
+        try:
+            pid = int((candidate / PID_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or a server still creating it
+        if not _running(pid):
+            shutil.rmtree(candidate, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
 
 
 def safe_database_url(url: str) -> str:
