@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, event, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from startline.db.base import UTCDateTime, utcnow
 from startline.domain.changes.types import RUNNER_SNAPSHOT_FIELDS, RUNNER_TYPES, ChangeType
@@ -320,3 +320,30 @@ def _journal_before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _journal_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+# A savepoint rolled back takes its entries with it (group commit runs each unit in one).
+_MARKS = "startline.journal.savepoints"
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _journal_mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(_MARKS, {})
+        marks[id(transaction)] = len(session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _journal_savepoint_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        return
+    mark = session.info.get(_MARKS, {}).pop(id(previous), None)
+    pending = session.info.get(_PENDING)
+    if mark is not None and pending is not None:
+        del pending[mark:]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _journal_forget_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.get(_MARKS, {}).pop(id(transaction), None)

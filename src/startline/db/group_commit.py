@@ -1,0 +1,157 @@
+"""Group commit: small write units that arrive while a commit is in flight share the next
+transaction, so one commit (one fsync with SQLite's synchronous=FULL, one WAL flush on
+PostgreSQL) acknowledges many of them.
+
+One writer thread per process runs the units in arrival order, each inside a savepoint of
+the group's transaction: a unit that raises is rolled back alone and fails alone, the others
+commit. Every unit's answer is released only after the commit that holds it; if the commit
+fails, every unit of the group fails with that error and nothing of it was written."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from startline.db.engine import Database
+
+T = TypeVar("T")
+logger = logging.getLogger("startline.db.group_commit")
+
+
+@dataclass
+class _Unit(Generic[T]):
+    work: Callable[[Session], T]
+    retry_if: Callable[[BaseException], bool] | None
+    attempts_left: int
+    future: Future[T] = field(default_factory=Future)
+
+
+class GroupCommitter:
+    """Runs write units for one Database on a writer thread, many per transaction."""
+
+    def __init__(self, db: Database, *, max_group: int = 128) -> None:
+        self._db = db
+        self._max_group = max_group
+        self._queue: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
+
+    def submit(
+        self,
+        work: Callable[[Session], T],
+        *,
+        retry_if: Callable[[BaseException], bool] | None = None,
+        attempts: int = 1,
+    ) -> Future[T]:
+        """Queue `work(session)`; its Future resolves after the commit that holds it. A unit
+        that fails with an error `retry_if` accepts runs again in a later group, up to
+        `attempts` runs in all."""
+        if self._closed:
+            raise RuntimeError("the group committer is closed")
+        self._ensure_started()
+        unit: _Unit[T] = _Unit(work=work, retry_if=retry_if, attempts_left=attempts)
+        self._queue.put(unit)
+        return unit.future
+
+    async def run(
+        self,
+        work: Callable[[Session], T],
+        *,
+        retry_if: Callable[[BaseException], bool] | None = None,
+        attempts: int = 1,
+    ) -> T:
+        """`submit` for async callers: awaits without holding a thread of the pool."""
+        return await asyncio.wrap_future(self.submit(work, retry_if=retry_if, attempts=attempts))
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Finish the queued units, then stop the writer thread."""
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._loop, name="startline-writer", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _loop(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            group: list[_Unit[Any]] = [first]
+            while len(group) < self._max_group:
+                try:
+                    unit = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if unit is None:
+                    stopping = True
+                    break
+                group.append(unit)
+            try:
+                self._run_group(group)
+            except BaseException as exc:  # never let the writer thread die with units waiting
+                logger.exception("group commit failed unexpectedly")
+                for unit in group:
+                    if not unit.future.done():
+                        unit.future.set_exception(exc)
+
+    def _run_group(self, group: list[_Unit[Any]]) -> None:
+        done: list[tuple[_Unit[Any], Any, BaseException | None]] = []
+        try:
+            with self._db.transaction() as session:
+                for unit in group:
+                    if not unit.future.set_running_or_notify_cancel():
+                        continue
+                    try:
+                        with session.begin_nested():
+                            result = unit.work(session)
+                    except Exception as exc:  # this unit's refusal: only it is rolled back
+                        done.append((unit, None, exc))
+                    else:
+                        done.append((unit, result, None))
+        except Exception as exc:  # the transaction or its commit failed: nothing was written
+            for unit, _, _ in done:
+                unit.future.set_exception(exc)
+            return
+        for unit, result, error in done:
+            if error is None:
+                unit.future.set_result(result)
+            elif unit.retry_if is not None and unit.attempts_left > 1 and unit.retry_if(error):
+                # Judged again in a later transaction (e.g. another process got there first).
+                unit.attempts_left -= 1
+                unit.future = _relay(unit.future)
+                self._queue.put(unit)
+            else:
+                unit.future.set_exception(error)
+
+
+def _relay(outer: Future[T]) -> Future[T]:
+    """A fresh future for a retried unit whose outcome settles the caller's future."""
+    inner: Future[T] = Future()
+
+    def settle(source: Future[T]) -> None:
+        error = source.exception()
+        if error is not None:
+            outer.set_exception(error)
+        else:
+            outer.set_result(source.result())
+
+    inner.add_done_callback(settle)
+    return inner

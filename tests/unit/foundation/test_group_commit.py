@@ -1,0 +1,102 @@
+"""Group commit: units share a transaction; a failing unit is rolled back alone (its journal
+entries too); answers come only after the commit; a failed commit fails the whole group."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import wait
+
+import pytest
+from sqlalchemy import func, select, text
+
+from startline.db.group_commit import GroupCommitter
+from startline.domain.changes.journal import Entry, record
+from startline.domain.changes.models import Change
+from startline.domain.changes.types import ChangeType
+from tests.unit.participants.world import build_world
+
+
+class Refused(Exception):
+    pass
+
+
+def _journal(race_id: int, tag: str):
+    def work(session):
+        record(session, Entry(type=ChangeType.RACE_UPDATED, race_id=race_id, entity=f'"{tag}"'))
+        session.execute(text("UPDATE races SET name = :n WHERE id = :r"), {"n": tag, "r": race_id})
+        if tag.startswith("bad"):
+            raise Refused(tag)
+        return tag
+
+    return work
+
+
+def test_units_share_commits_and_fail_alone(db):
+    world = build_world(db)
+    committer = GroupCommitter(db)
+    gate = threading.Event()
+    # Hold the writer on a first unit so the others queue and form one group.
+    blocker = committer.submit(lambda session: gate.wait(10))
+    futures = [
+        committer.submit(_journal(world.race_a, tag))
+        for tag in ("one", "bad-two", "three", "bad-four", "five")
+    ]
+    gate.set()
+    wait([blocker, *futures], timeout=30)
+    assert [f.exception() is None for f in futures] == [True, False, True, False, True]
+    assert isinstance(futures[1].exception(), Refused)
+    committer.close()
+    with db.reading() as s:
+        entities = s.execute(select(Change.entity).order_by(Change.position)).scalars().all()
+        name = s.execute(text("SELECT name FROM races WHERE id = :r"), {"r": world.race_a})
+        assert name.scalar_one() == "five"
+    assert entities == ['"one"', '"three"', '"five"']
+
+
+def test_a_retryable_refusal_runs_again_in_a_later_group(db):
+    world = build_world(db)
+    committer = GroupCommitter(db)
+    runs: list[int] = []
+
+    def flaky(session):
+        runs.append(1)
+        if len(runs) == 1:
+            raise Refused("raced")
+        return _journal(world.race_a, "again")(session)
+
+    future = committer.submit(flaky, retry_if=lambda e: isinstance(e, Refused), attempts=2)
+    assert future.result(timeout=30) == "again"
+    assert len(runs) == 2
+    committer.close()
+
+
+def test_a_failed_commit_fails_every_unit_and_writes_nothing(db, monkeypatch):
+    world = build_world(db)
+    committer = GroupCommitter(db)
+    real = db.transaction
+
+    def failing_commit():
+        class Boom(Exception):
+            pass
+
+        context = real()
+
+        class Wrapper:
+            def __enter__(self):
+                return context.__enter__()
+
+            def __exit__(self, *exc):
+                if exc[0] is None:
+                    context.__exit__(Boom, Boom("commit failed"), None)
+                    raise Boom("commit failed")
+                return context.__exit__(*exc)
+
+        return Wrapper()
+
+    monkeypatch.setattr(db, "transaction", failing_commit)
+    future = committer.submit(_journal(world.race_a, "lost"))
+    with pytest.raises(Exception, match="commit failed"):
+        future.result(timeout=30)
+    committer.close()
+    with db.reading() as s:
+        assert s.execute(select(func.count()).select_from(Change)).scalar_one() == 0
