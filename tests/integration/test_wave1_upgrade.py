@@ -47,14 +47,16 @@ def _populate(engine) -> None:
         )
         c.execute(
             text(
-                "INSERT INTO editions (id, race_id, created_at, updated_at) VALUES (1, 1, :now, :now)"
+                "INSERT INTO editions (id, race_id, created_at, updated_at) "
+                "VALUES (1, 1, :now, :now)"
             ),
             {"now": now},
         )
         c.execute(
             text(
                 "INSERT INTO events (id, edition_id, name, start_time, event_type, created_at, "
-                "updated_at) VALUES (1, 1, '10K', '2026-06-07 08:30:00', 'running_race', :now, :now)"
+                "updated_at) "
+                "VALUES (1, 1, '10K', '2026-06-07 08:30:00', 'running_race', :now, :now)"
             ),
             {"now": now},
         )
