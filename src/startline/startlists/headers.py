@@ -151,6 +151,7 @@ class HeaderPlan:
     columns: list[Column]
     warnings: list[str] = field(default_factory=list)
     width: int = 0  # cells in the header
+    named_width: int = 0  # up to the last named cell (unnamed ones after it may be missing)
 
     def column_of(self, target: str) -> Column | None:
         for column in self.columns:
@@ -173,12 +174,13 @@ def plan_header(
     warnings: list[str] = []
     unknown: list[str] = []
     by_field: dict[str, list[Column]] = {}
+    named = max((i for i, cell in enumerate(header) if cell.strip()), default=-1)
     for index, (cell, key) in enumerate(zip(header, keys, strict=True)):
         label = f"column {index + 1}"
         if not key:
             if cell.strip():
                 unknown.append(f'"{cell}" ({label})')
-            else:
+            elif index < named:  # unnamed columns after the last name: trailing delimiters
                 warnings.append(f"{label} has no name; ignored")
             continue
         if key == REASON:
@@ -233,4 +235,4 @@ def plan_header(
         column = by_field["unique_id"][0]
         columns.remove(column)
         warnings.append(f'"{column.name}" ignored: --match bib finds runners by their bib')
-    return HeaderPlan(columns=columns, warnings=warnings, width=len(header))
+    return HeaderPlan(columns=columns, warnings=warnings, width=len(header), named_width=named + 1)

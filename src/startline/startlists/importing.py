@@ -237,14 +237,15 @@ class _Converter:
 
     def convert(self, line: int, fields: list[str]) -> RunnerWrite | list[RowError]:
         width = self.plan.width
-        if len(fields) != width and not (
-            len(fields) > width and not "".join(fields[width:]).strip()
+        if len(fields) != width and (
+            len(fields) < self.plan.named_width or "".join(fields[width:]).strip()
         ):
             extra = " (a delimiter inside a value needs quotes)" if len(fields) > width else ""
             reason = f"{len(fields):,} fields where the header has {width:,}{extra}"
             return [RowError(line, None, None, reason)]
         values: dict[str, Any] = {}
         errors: list[RowError] | None = None
+        # Every planned column is named, so a row this long holds all of them.
         for index, target, limit, memo, column in self._loop:
             cell = fields[index].strip()
             if not cell:

@@ -133,3 +133,9 @@ def test_ten_thousand_unknown_columns_make_one_bounded_message():
         plan_header(["first_name", "last_name", *(f"c{i}" for i in range(10_000))])
     (problem,) = refused.value.problems
     assert "and 9980 more" in problem and len(problem) < 1000
+
+
+def test_unnamed_columns_are_ignored_and_only_inner_ones_mentioned():
+    found, warnings = fields(["first_name", "", "last_name", "", ""])
+    assert found == {"first_name": "first_name", "last_name": "last_name"}
+    assert warnings == ["column 2 has no name; ignored"]

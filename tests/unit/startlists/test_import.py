@@ -316,3 +316,11 @@ def test_a_row_with_ten_thousand_columns(db, world):
 def test_no_such_edition(db, world):
     with pytest.raises(ImportRefused, match="no edition 999"):
         run_import(db, "first_name,last_name\nA,B\n", 999)
+
+
+def test_trailing_delimiters_in_the_header_or_the_rows(db, world):
+    data = "first_name;last_name;event;;\nAnn;Lee;10K\nBo;Ek;10K;;\nCy;Li;10K;;;;\nDi;Ma\n"
+    report = run_import(db, data, world.edition_a1)
+    (error,) = report.errors
+    assert (error.line, error.reason) == (5, "2 fields where the header has 5")
+    assert run_import(db, data.replace("Di;Ma\n", ""), world.edition_a1).created == 3
