@@ -241,12 +241,13 @@ def build_startlists_router(services: Services) -> APIRouter:
     ) -> Response:
         """The edition's start list as CSV, streamed. Query parameters: `event` (name or id:
         one event only), `columns` (tracx|runsignup|raceresult), `excel` (true: a UTF-8 BOM
-        and `;`)."""
+        and `;`), `delimiter` (`,`, `;` or `tab`: wins over the default of either)."""
         _, edition = await run_in_threadpool(guard, authorization, PARTICIPANTS_LIST, edition_id)
         query = request.query_params
         try:
             family = cast(Family, _choice(query, "columns", FAMILY_NAMES, "tracx"))
             excel = _flag(query, "excel")
+            delimiter = _choice(query, "delimiter", ("auto", *DELIMITERS), "auto")
         except _Invalid as exc:
             return unprocessable(exc.errors)
         event = _param(query, "event")
@@ -260,8 +261,9 @@ def build_startlists_router(services: Services) -> APIRouter:
         except ExportRefused as exc:
             raise TracxHttpError(404, NOT_FOUND) from exc
         name = f"edition-{edition}-participants.csv"
+        separator = None if delimiter == "auto" else delimiter
         return StreamingResponse(
-            _chunks(services, edition, event_id, family, excel, events),
+            _chunks(services, edition, event_id, family, excel, separator, events),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}"',
@@ -278,6 +280,7 @@ def _chunks(
     event_id: int | None,
     family: Family,
     excel: bool,
+    delimiter: str | None,
     events: EditionEvents,
 ) -> Iterator[bytes]:
     """The CSV in chunks, read in one transaction while the client takes them."""
@@ -287,6 +290,7 @@ def _chunks(
         event_id=event_id,
         family=family,
         excel=excel,
+        delimiter=delimiter,
         events=events,
     )
 

@@ -169,14 +169,17 @@ def export_chunks(
     event_id: int | None = None,
     family: Family = "tracx",
     excel: bool = False,
+    delimiter: str | None = None,
     events: EditionEvents | None = None,
     counted: list[int] | None = None,
 ) -> Iterator[bytes]:
-    """The CSV file as UTF-8 chunks (`excel`: a BOM and `;`). `counted`, when given, gets
-    the number of runners written appended at the end."""
+    """The CSV file as UTF-8 chunks (`excel`: a BOM and `;`; `delimiter`, when given, wins
+    over either default). `counted`, when given, gets the number of runners written
+    appended at the end."""
     header, make = FAMILIES[family]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    separator = delimiter or (";" if excel else ",")
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     writer.writerow(header)
     first = (codecs.BOM_UTF8 if excel else b"") + buffer.getvalue().encode()
     buffer.seek(0)

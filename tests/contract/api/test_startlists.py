@@ -251,3 +251,18 @@ def test_who_may_export(client, db, world, tokens):
     assert client.get(url, headers={"Authorization": tokens.timer}).status_code == 200
     bad = client.get(url, params={"columns": "excel"}, headers={"Authorization": tokens.races})
     assert bad.status_code == 422 and "columns" in bad.json()["errors"]
+
+
+def test_export_delimiter_wins_over_the_excel_default(client, world, tokens):
+    post(client, tokens.races, world.edition_a1, GOOD)
+    response = client.get(
+        path(world.edition_a1),
+        params={"excel": "true", "delimiter": "tab"},
+        headers={"Authorization": tokens.races},
+    )
+    assert response.content.startswith(codecs.BOM_UTF8)
+    assert (
+        response.content.decode("utf-8-sig").splitlines()[0].startswith("unique_id\tstart_number")
+    )
+    again = post(client, tokens.races, world.edition_a1, response.content).json()
+    assert again["unchanged"] == 2
