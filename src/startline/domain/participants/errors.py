@@ -53,3 +53,11 @@ class ParticipantNotFound(NotFound):
 
 class EditionNotFound(NotFound):
     """The batch's edition does not exist."""
+
+
+class EventNotOfRace(NotFound):
+    """Some of the named events are not events of the race (or do not exist)."""
+
+    def __init__(self, event_ids: list[int]) -> None:
+        self.event_ids = sorted(event_ids)
+        super().__init__(f"not events of the race: {self.event_ids[:10]}")

@@ -354,12 +354,14 @@ class RunnerWrite:
     (never created); with none of them it is a new runner whose unique_id will be
     `sl-<its id>`. `values` holds the stored fields it sets (FIELDS names; None clears);
     the others keep their values (a new runner: NULL, state 'before'). The two names are
-    set together or not at all."""
+    set together or not at all. With `in_event`, an existing runner it finds must be in that
+    event (RunSignup edits a registration of one event), else it is not found."""
 
     values: dict[str, Any]
     unique_id: str | None = None
     participant_id: int | None = None
     bib: str | None = None
+    in_event: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,6 +476,10 @@ def _resolve(
         key_field = "unique_id"
     else:
         found, key_field = False, "unique_id"
+    held = existing[_key_of(write, by_id, by_bib, index)] if found else None
+    if held is not None and write.in_event is not None and held[1] != write.in_event:
+        problems.append(RunnerProblem(index, key_field, "not_found"))
+        return problems
     matched_only = write.participant_id is not None or write.bib is not None
     if found and mode == "add":
         problems.append(RunnerProblem(index, key_field, "exists"))

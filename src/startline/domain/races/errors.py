@@ -32,6 +32,11 @@ class NotRaceOwner(DomainError):
     """The caller may not change this race (only its owner or an admin may)."""
 
 
+class NotRaceReader(DomainError):
+    """The caller may not read this race's runners (only its owner, an admin or a member of
+    its timer may)."""
+
+
 class CreateThrottled(DomainError):
     """Too many new races from one client in the current window."""
 

@@ -16,6 +16,7 @@ from startline.domain.accounts.service import find_partner_by_token, is_timer_me
 from startline.domain.limits import count_hit
 from startline.domain.participants.models import Participant
 from startline.domain.races import errors as e
+from startline.domain.races.access import race_access
 from startline.domain.races.inputs import (
     Actor,
     CreateLimit,
@@ -605,11 +606,20 @@ def _apply_edition_edit(
 
 
 def get_race(session: Session, *, race_id: int, viewer: Actor | None = None) -> RaceView:
-    """A race as its viewer may see it: drafts only for their owner and admins."""
+    """A race as its viewer may see it: drafts only for those who may read its runners
+    (owner, admins, its timer's members: timing software reads the race for event times)."""
     view = _read_view(session.connection(), race_id)
-    if view is None or (view.is_draft and not view.may_be_managed_by(viewer)):
+    hidden = view is None or (
+        view.is_draft and not _may_read_runners(session, race_id=race_id, viewer=viewer)
+    )
+    if view is None or hidden:
         raise e.RaceNotFound(f"no race {race_id}")
     return view
+
+
+def _may_read_runners(session: Session, *, race_id: int, viewer: Actor | None) -> bool:
+    access = race_access(session, race_id=race_id, actor=viewer)
+    return access is not None and access.may_read_runners
 
 
 @dataclass(frozen=True)
