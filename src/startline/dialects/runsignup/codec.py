@@ -17,7 +17,13 @@ from defusedxml.ElementTree import fromstring
 MAX_DEPTH = 32
 MAX_ELEMENTS = 20_000
 
-SINGULAR = {"events": "event", "races": "race", "error_details": "error", "editions": "edition"}
+SINGULAR = {
+    "events": "event",
+    "races": "race",
+    "error_details": "error",
+    "editions": "edition",
+    "participants": "participant",
+}
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -83,7 +89,13 @@ def _element_value(element: Element, depth: int) -> Any:
 # --- writing ------------------------------------------------------------------------------
 
 
-def write_json(document: dict[str, Any]) -> bytes:
+class RawJson(bytes):
+    """A document already written as JSON by a specialised writer (a measured hot path)."""
+
+
+def write_json(document: Any) -> bytes:
+    if isinstance(document, RawJson):
+        return bytes(document)
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -4,9 +4,12 @@ and which code each domain error becomes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 
 from startline.domain.errors import DomainError
+from startline.domain.participants import errors as participant_errors
+from startline.domain.participants.service import Reason
 from startline.domain.races import errors as race_errors
 
 
@@ -33,6 +36,8 @@ class Code(IntEnum):
     STATE_INVALID = 111
     COUNTRY_INVALID = 112
     ZIPCODE_INVALID = 113
+    BIB_INVALID = 115
+    CHIP_INVALID = 116
     CITY_INVALID = 123
     TMP_CREDENTIALS_FAILED = 151
     RACE_NOT_FOUND = 201
@@ -57,6 +62,15 @@ class Code(IntEnum):
     PAST_EVENTS_NOT_ALLOWED = 227
     EVENT_TYPE_INVALID = 228
     PARTNER_TOKEN_INVALID = 229
+    BIB_TAKEN = 280
+    CHIP_TAKEN = 281
+    REGISTRATION_NOT_FOUND = 282
+    FIRST_NAME_REQUIRED = 283
+    LAST_NAME_REQUIRED = 284
+    DOB_INVALID = 285
+    GENDER_INVALID = 286
+    REGISTRATION_LISTED_TWICE = 287
+    TOO_MANY_PARTICIPANTS = 288
     SIGNATURE_INVALID = 290
     SIGNATURE_EXPIRED = 291
     SIGNATURE_REPLAYED = 292
@@ -65,7 +79,9 @@ class Code(IntEnum):
     END_TIME_INVALID = 295
     DISTANCE_INVALID = 296
     AGE_BASE_DATE_INVALID = 297
+    PARTICIPANTS_NOT_SAVED = 298
     UNAVAILABLE = 299  # sent with HTTP 503 and Retry-After
+    EVENT_NOT_FOUND = 301
 
 
 MESSAGES: dict[Code, str] = {
@@ -91,6 +107,8 @@ MESSAGES: dict[Code, str] = {
     Code.STATE_INVALID: "State is invalid",
     Code.COUNTRY_INVALID: "Country is invalid",
     Code.ZIPCODE_INVALID: "Zip code is invalid",
+    Code.BIB_INVALID: "Bib number is invalid.",
+    Code.CHIP_INVALID: "Chip number is invalid.",
     Code.CITY_INVALID: "City contains invalid characters.",
     Code.TMP_CREDENTIALS_FAILED: "Failed to create temporary credentials.",
     Code.RACE_NOT_FOUND: "Race not found.",
@@ -117,6 +135,15 @@ MESSAGES: dict[Code, str] = {
     ),
     Code.EVENT_TYPE_INVALID: "Event type is invalid.",
     Code.PARTNER_TOKEN_INVALID: "Partner token is invalid.",
+    Code.BIB_TAKEN: "Bib number is already in use.",
+    Code.CHIP_TAKEN: "Chip number is already in use.",
+    Code.REGISTRATION_NOT_FOUND: "Registration not found in this event.",
+    Code.FIRST_NAME_REQUIRED: "First name is required.",
+    Code.LAST_NAME_REQUIRED: "Last name is required.",
+    Code.DOB_INVALID: "Date of birth is invalid.",
+    Code.GENDER_INVALID: "Gender is invalid.",
+    Code.REGISTRATION_LISTED_TWICE: "Registration listed twice.",
+    Code.TOO_MANY_PARTICIPANTS: "Too many participants in one request.",
     Code.SIGNATURE_INVALID: "Protected API signature is invalid.",
     Code.SIGNATURE_EXPIRED: "Protected API signature has expired.",
     Code.SIGNATURE_REPLAYED: "Protected API signature was already used.",
@@ -125,7 +152,9 @@ MESSAGES: dict[Code, str] = {
     Code.END_TIME_INVALID: "Event end time is not valid.",
     Code.DISTANCE_INVALID: "Event distance is not valid.",
     Code.AGE_BASE_DATE_INVALID: "Age calculation base date is not valid.",
+    Code.PARTICIPANTS_NOT_SAVED: "Failed to save participants.",
     Code.UNAVAILABLE: "Service temporarily unavailable. Please try again.",
+    Code.EVENT_NOT_FOUND: "Event not found.",
 }
 
 # One wire code per domain problem type (the details of a refused create or edit).
@@ -167,6 +196,20 @@ PROBLEM_CODES: dict[type[race_errors.RaceProblem], Code] = {
 ERROR_CODES: dict[type[DomainError], Code] = {
     race_errors.RaceNotFound: Code.RACE_NOT_FOUND,
     race_errors.NotRaceOwner: Code.PERMISSION_DENIED,
+    race_errors.NotRaceReader: Code.PERMISSION_DENIED,
+    participant_errors.EventNotOfRace: Code.EVENT_NOT_FOUND,
+}
+
+# A refused item of a participant POST (the domain's field and reason) -> its detail code.
+RUNNER_PROBLEM_CODES: dict[tuple[str, Reason], Code] = {
+    ("participant_id", "not_found"): Code.REGISTRATION_NOT_FOUND,
+    ("unique_id", "listed_twice"): Code.REGISTRATION_LISTED_TWICE,
+    ("first_name", "required"): Code.FIRST_NAME_REQUIRED,
+    ("last_name", "required"): Code.LAST_NAME_REQUIRED,
+    ("start_number", "taken"): Code.BIB_TAKEN,
+    ("chip_code", "taken"): Code.CHIP_TAKEN,
+    ("event_id", "unknown_event"): Code.EVENT_NOT_FOUND,
+    ("event_id", "required"): Code.EVENT_NOT_FOUND,
 }
 
 # HTTP failures on /rest paths (before a route answered), as codes; any other status is 3.
@@ -178,10 +221,19 @@ HTTP_STATUS_CODES: dict[int, Code] = {
 }
 
 
+@dataclass(frozen=True)
+class Detail:
+    """One problem of a refused request; `index` is the position of the item it concerns
+    (0-based) when the request carries a list."""
+
+    code: Code
+    index: int | None = None
+
+
 class ApiError(Exception):
     """An error answered in the RunSignup envelope (with HTTP 200)."""
 
-    def __init__(self, code: Code, details: Sequence[Code] = ()) -> None:
+    def __init__(self, code: Code, details: Sequence[Code | Detail] = ()) -> None:
         super().__init__(f"{int(code)} {MESSAGES[code]}")
         self.code = code
         self.details = list(details)
@@ -196,13 +248,20 @@ class Throttled(ApiError):
         self.headers = {"Retry-After": str(max(retry_after_seconds, 1))}
 
 
-def envelope(code: Code, details: Sequence[Code] = ()) -> dict[str, object]:
+def envelope(code: Code, details: Sequence[Code | Detail] = ()) -> dict[str, object]:
     body: dict[str, object] = {"error_code": int(code), "error_msg": MESSAGES[code]}
     if details:
-        body["error_details"] = [
-            {"error_code": int(detail), "error_msg": MESSAGES[detail]} for detail in details
-        ]
+        body["error_details"] = [_detail(detail) for detail in details]
     return {"error": body}
+
+
+def _detail(detail: Code | Detail) -> dict[str, object]:
+    if isinstance(detail, Code):
+        return {"error_code": int(detail), "error_msg": MESSAGES[detail]}
+    body: dict[str, object] = {"error_code": int(detail.code), "error_msg": MESSAGES[detail.code]}
+    if detail.index is not None:
+        body["index"] = detail.index
+    return body
 
 
 def http_error(status_code: int) -> ApiError:

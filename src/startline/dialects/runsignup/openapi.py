@@ -320,3 +320,210 @@ LOGOUT = {
     ),
     "responses": _responses(LOGOUT_RESULT, "response"),
 }
+
+
+# --- participants -------------------------------------------------------------------------
+
+_NULLABLE_INTEGER = {"type": ["integer", "null"]}
+_NO_MONEY = {"type": "string", "example": "$0.00"}
+_PARTICIPANT_OUT = {
+    "type": "object",
+    "required": ["registration_id", "event_id", "bib_num", "chip_num", "last_modified", "user"],
+    "properties": {
+        "registration_id": {"type": "integer"},
+        "event_id": {"type": "integer"},
+        "rsu_transaction_id": _NULLABLE_INTEGER,
+        "transaction_id": _NULLABLE_STRING,
+        "bib_num": {
+            "type": ["integer", "string", "null"],
+            "description": "A number when the bib is a plain decimal integer, else text.",
+        },
+        "chip_num": _NULLABLE_STRING,
+        "age": _NULLABLE_INTEGER,
+        "registration_date": {"type": "string", "example": "9/7/2030 15:15"},
+        "team_id": _NULLABLE_INTEGER,
+        "team_name": _NULLABLE_STRING,
+        "team_type_id": _NULLABLE_INTEGER,
+        "team_type": _NULLABLE_STRING,
+        "team_gender": _NULLABLE_STRING,
+        "team_bib_num": _NULLABLE_STRING,
+        "last_modified": {"type": "integer", "description": "Unix seconds of the last change."},
+        "imported": {"type": "string", "enum": ["T", "F"]},
+        **{
+            name: _NO_MONEY
+            for name in (
+                "race_fee",
+                "offline_payment_amount",
+                "processing_fee",
+                "processing_fee_paid_by_user",
+                "processing_fee_paid_by_race",
+                "partner_fee",
+                "affiliate_profit",
+                "extra_fees",
+                "amount_paid",
+            )
+        },
+        "user": {
+            "type": "object",
+            "properties": {
+                "user_id": {"type": "integer"},
+                "first_name": {"type": "string"},
+                "middle_name": _NULLABLE_STRING,
+                "last_name": {"type": "string"},
+                "email": _NULLABLE_STRING,
+                "address": {
+                    "type": "object",
+                    "properties": {
+                        name: _NULLABLE_STRING
+                        for name in ("street", "city", "state", "zipcode", "country_code")
+                    },
+                },
+                "dob": _NULLABLE_STRING,
+                "gender": {"type": ["string", "null"], "enum": ["M", "F", "X", None]},
+                "phone": _NULLABLE_STRING,
+                "profile_image_url": _NULLABLE_STRING,
+            },
+        },
+        "question_responses": {"type": "array", "maxItems": 0},
+        "participant_addons": {"type": "array", "maxItems": 0},
+    },
+}
+START_LIST = {
+    "type": "array",
+    "description": "One element per requested event, in the order requested.",
+    "items": {
+        "type": "object",
+        "required": ["event", "participants"],
+        "properties": {
+            "event": {
+                "type": "object",
+                "required": ["event_id", "participants"],
+                "properties": {
+                    "event_id": {"type": "integer"},
+                    "participants": {"type": "array", "maxItems": 0},
+                },
+            },
+            "participants": {"type": "array", "items": _PARTICIPANT_OUT},
+        },
+    },
+}
+SAVED_PARTICIPANTS = {
+    "type": "object",
+    "required": ["participants"],
+    "properties": {
+        "participants": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["registration_id"],
+                "properties": {"registration_id": {"type": "integer"}},
+            },
+        }
+    },
+}
+_EVENT_ID = {
+    "name": "event_id",
+    "in": "query",
+    "required": True,
+    "description": "An event of the race (any edition); for GET also a comma list of up to 100.",
+    "schema": {"type": "string", "example": "1"},
+}
+
+PARTICIPANTS_GET = {
+    "parameters": [
+        FORMAT,
+        *CREDENTIALS,
+        _EVENT_ID,
+        _query("page", "Page number, from 1."),
+        _query("results_per_page", "Runners per page (default 50, larger than 2500 clamped)."),
+        _query(
+            "sort",
+            "Comma list of `field [ASC|DESC]`: registration_id, registration_date, age, name, "
+            "first_name, last_name, bib_num, chip_num, gender (default registration_id ASC).",
+        ),
+        _query("after_registration_id", "Only registration ids greater than this."),
+        _query("before_registration_id", "Only registration ids less than this."),
+        _query("modified_after_timestamp", "Only runners changed on or after (Unix seconds)."),
+        _query("registered_after_timestamp", "Only runners added on or after (Unix seconds)."),
+        _query("registered_before_timestamp", "Only runners added before (Unix seconds)."),
+        _query("search_first_name", "Part of the first name (case-insensitive)."),
+        _query("search_last_name", "Part of the last name (case-insensitive)."),
+        _query("search_email", "Part of the e-mail (startline keeps none: finds nobody)."),
+        _query("search_bib", "The bib number, exactly."),
+        _query("supports_nb", "T shows a neutral gender as X (else null).", ["T", "F"]),
+        _query("include_questions", "T adds an empty question_responses list.", ["T", "F"]),
+        _query(
+            "include_registration_addons", "T adds an empty participant_addons list.", ["T", "F"]
+        ),
+    ],
+    "responses": _responses(START_LIST, "events"),
+}
+
+_PARTICIPANT_IN = {
+    "type": "object",
+    "properties": {
+        "registration_id": {
+            "type": ["integer", "string"],
+            "description": "Edit this registration (absent: add a runner).",
+        },
+        "bib_num": {"type": ["integer", "string", "null"], "example": 45},
+        "chip_num": {"type": ["string", "null"], "example": "0000045"},
+        "gender": {"type": "string", "enum": ["M", "F", "X"]},
+        "user": {
+            "type": "object",
+            "description": "Read when adding a runner; ignored on edits.",
+            "properties": {
+                "first_name": {"type": "string", "maxLength": 100},
+                "last_name": {"type": "string", "maxLength": 100},
+                "dob": {"type": "string", "example": "1986-01-06"},
+                "gender": {"type": "string", "enum": ["M", "F", "X"]},
+                "address": {
+                    "type": "object",
+                    "properties": {"country_code": {"type": "string", "example": "NL"}},
+                },
+            },
+        },
+    },
+}
+PARTICIPANTS_DOCUMENT: dict[str, Any] = {
+    "type": "object",
+    "description": "The participants document (a bare JSON or XML body is the `request`).",
+    "required": ["participants"],
+    "properties": {"participants": {"type": "array", "items": _PARTICIPANT_IN}},
+}
+_PARTICIPANTS_XML_DOCUMENT = {
+    **PARTICIPANTS_DOCUMENT,
+    "xml": {"name": "request"},
+    "properties": {
+        "participants": {
+            "type": "array",
+            "items": {**_PARTICIPANT_IN, "xml": {"name": "participant"}},
+            "xml": {"wrapped": True},
+        }
+    },
+}
+
+PARTICIPANTS_POST = {
+    "parameters": [
+        FORMAT,
+        *CREDENTIALS,
+        _EVENT_ID,
+        _query("request_format", "Format of `request`.", ["xml", "json"]),
+    ],
+    "requestBody": _form(
+        {
+            "event_id": {"type": "string"},
+            "request": {"type": "string", "description": "The participants document."},
+            "request_format": {"type": "string", "enum": ["xml", "json"]},
+            "restrict_potential_dup": {"type": "string", "enum": ["T", "F"]},
+            "clear_null_corrals": {"type": "string", "enum": ["T", "F"]},
+            "format": {"type": "string", "enum": ["xml", "json"]},
+        },
+        documents={
+            "application/json": PARTICIPANTS_DOCUMENT,
+            "application/xml": _PARTICIPANTS_XML_DOCUMENT,
+            "text/xml": _PARTICIPANTS_XML_DOCUMENT,
+        },
+    ),
+    "responses": _responses(SAVED_PARTICIPANTS, "participants"),
+}

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from startline.dialects.runsignup.document import flag
 from startline.dialects.runsignup.errors import ApiError, Code
 from startline.http.body_limit import BodyTooLarge
 
@@ -80,3 +81,32 @@ async def _multipart(request: Request) -> dict[str, str]:
     finally:
         await form.close()
     return values
+
+
+# --- single parameters (error 3 when malformed) ----------------------------------------------
+
+
+def flag_param(params: dict[str, str], name: str) -> bool:
+    """A T/F flag, off when absent."""
+    try:
+        return bool(flag(params.get(name)))
+    except ValueError as exc:
+        raise ApiError(Code.INVALID_PARAMETERS) from exc
+
+
+def positive_int_param(params: dict[str, str], name: str, default: int) -> int:
+    """A page number or size: 1 to 9 digits, at least 1; `default` when absent or blank."""
+    raw = params.get(name, "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit() or not raw.isascii() or len(raw) > 9 or int(raw) < 1:
+        raise ApiError(Code.INVALID_PARAMETERS)
+    return int(raw)
+
+
+def text_param(params: dict[str, str], name: str) -> str | None:
+    """A trimmed text filter without control characters; None when absent or blank."""
+    raw = params.get(name, "").strip()
+    if raw and any(ord(ch) < 32 for ch in raw):
+        raise ApiError(Code.INVALID_PARAMETERS)
+    return raw or None

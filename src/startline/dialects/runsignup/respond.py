@@ -47,13 +47,13 @@ def query_format(query: str) -> Format:
     return DEFAULT_FORMAT
 
 
-def encode(fmt: Format, document: dict[str, Any]) -> tuple[bytes, str]:
+def encode(fmt: Format, document: Any) -> tuple[bytes, str]:
     if fmt == "json":
         return write_json(document), JSON_TYPE
     return write_xml(document), XML_TYPE
 
 
-def respond(fmt: Format, document: dict[str, Any], status_code: int = 200) -> Response:
+def respond(fmt: Format, document: Any, status_code: int = 200) -> Response:
     body, media_type = encode(fmt, document)
     return Response(body, status_code=status_code, media_type=media_type)
 

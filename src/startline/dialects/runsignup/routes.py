@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from startline.dialects.runsignup import openapi, signature
 from startline.dialects.runsignup.auth import (
+    Credentials,
     actor_of,
     authenticate,
     credentials_from,
@@ -30,10 +31,26 @@ from startline.dialects.runsignup.document import (
     race_input,
 )
 from startline.dialects.runsignup.errors import ApiError, Code, api_error
-from startline.dialects.runsignup.params import read_params
+from startline.dialects.runsignup.params import (
+    flag_param,
+    positive_int_param,
+    read_params,
+    text_param,
+)
+from startline.dialects.runsignup.participants import (
+    PlannedPost,
+    event_ids,
+    plan_post,
+    refusal,
+    runner_query,
+    saved,
+    start_list_json,
+    start_list_xml,
+)
 from startline.dialects.runsignup.render import EventsShown, race_object
 from startline.dialects.runsignup.respond import (
     DEFAULT_FORMAT,
+    Format,
     error_response,
     is_format,
     lenient_format,
@@ -42,8 +59,12 @@ from startline.dialects.runsignup.respond import (
     response_format,
 )
 from startline.dialects.runsignup.throttle import ip_bucket, key_bucket, throttle
+from startline.domain.changes.journal import discard_pending
 from startline.domain.errors import DomainError
+from startline.domain.participants.listing import events_of_race, list_runners
+from startline.domain.participants.service import write_runners
 from startline.domain.races import service as races
+from startline.domain.races.access import readable_race
 from startline.domain.races.errors import EditionNotOfRace
 from startline.domain.races.inputs import Actor, CreateLimit, RaceView
 from startline.http.context import Services, services_of
@@ -58,13 +79,15 @@ class Call:
     header_secret: str | None
     client_ip: str
     path_race_id: str | None = None
+    fmt: Format = DEFAULT_FORMAT  # the response format, for work that renders only one
 
 
 @dataclass(frozen=True)
 class Reply:
-    """A success body; `xml` differs from `json` where RunSignup wraps XML in a root."""
+    """A success body; `xml` differs from `json` where RunSignup wraps XML in a root (and
+    the JSON of a start list is a top-level array)."""
 
-    json: dict[str, Any]
+    json: Any
     xml: dict[str, Any]
 
 
@@ -82,6 +105,7 @@ async def _serve(request: Request, work: Work, path_race_id: str | None = None) 
             header_secret=request.headers.get("x-rsu-api-secret"),
             client_ip=request.client.host if request.client else "unknown",
             path_race_id=path_race_id,
+            fmt=fmt,
         )
         reply = await run_in_threadpool(work, services_of(request), call)
     except ApiError as error:
@@ -143,7 +167,9 @@ async def logout_route(request: Request) -> Response:
 # --- race create / edit -------------------------------------------------------------------
 
 
-def _document(params: dict[str, str]) -> RaceDocument:
+def _decoded_request(params: dict[str, str]) -> Any:
+    """The `request` document in `request_format`: 3 when missing or the format is unknown,
+    11 when it cannot be read."""
     raw = params.get("request")
     if raw is None or raw.strip() == "":
         raise ApiError(Code.INVALID_PARAMETERS)
@@ -151,10 +177,13 @@ def _document(params: dict[str, str]) -> RaceDocument:
     if not is_format(request_format):
         raise ApiError(Code.INVALID_PARAMETERS)
     try:
-        decoded = read_json(raw) if request_format == "json" else read_xml(raw)
+        return read_json(raw) if request_format == "json" else read_xml(raw)
     except DocumentError as exc:
         raise ApiError(Code.INVALID_SUBMISSION) from exc
-    return race_input(decoded)
+
+
+def _document(params: dict[str, str]) -> RaceDocument:
+    return race_input(_decoded_request(params))
 
 
 def _option(call: Call, document: RaceDocument, name: str) -> Any:
@@ -322,6 +351,13 @@ def _optional_actor(services: Services, call: Call) -> Actor | None:
             with services.db.transaction() as session:
                 throttle(session, settings, ip_bucket(call.client_ip))
         return None
+    return _actor(services, credentials)
+
+
+def _actor(services: Services, credentials: Credentials) -> Actor:
+    """The user of these credentials (6 when they are wrong), counted against the limit."""
+    settings = services.settings
+    limited = settings.rate_limit_per_minute > 0
     # Temporary credentials record their use and a limit counts, so those need a write.
     writes = credentials.kind == "tmp_key" or limited
     scope = services.db.transaction if writes else services.db.reading
@@ -331,18 +367,11 @@ def _optional_actor(services: Services, call: Call) -> Actor | None:
         return actor
 
 
-def _params_flag(call: Call, name: str) -> bool:
-    try:
-        return bool(flag(call.params.get(name)))
-    except ValueError as exc:
-        raise ApiError(Code.INVALID_PARAMETERS) from exc
-
-
 def _get_race(services: Services, call: Call) -> Reply:
     raw = call.path_race_id or call.params.get("race_id") or ""
     race_id = _race_id(raw)
     actor = _optional_actor(services, call)
-    future_only = _params_flag(call, "future_events_only")
+    future_only = flag_param(call.params, "future_events_only")
     try:
         with services.db.reading() as session:
             view = races.get_race(session, race_id=race_id, viewer=actor)
@@ -355,15 +384,6 @@ def _get_race(services: Services, call: Call) -> Reply:
         events=EventsShown.FUTURE if future_only else EventsShown.ALL,
     )
     return _same({"race": body})
-
-
-def _int_param(call: Call, name: str, default: int) -> int:
-    raw = call.params.get(name, "").strip()
-    if raw == "":
-        return default
-    if not raw.isdigit() or not raw.isascii() or len(raw) > 9 or int(raw) < 1:
-        raise ApiError(Code.INVALID_PARAMETERS)
-    return int(raw)
 
 
 def _date_param(call: Call, name: str) -> date | None:
@@ -380,24 +400,17 @@ def _date_param(call: Call, name: str) -> date | None:
     raise ApiError(Code.INVALID_DATE)
 
 
-def _text_param(call: Call, name: str) -> str | None:
-    raw = call.params.get(name, "").strip()
-    if raw and any(ord(ch) < 32 for ch in raw):
-        raise ApiError(Code.INVALID_PARAMETERS)
-    return raw or None
-
-
 def _get_races(services: Services, call: Call) -> Reply:
-    page = _int_param(call, "page", 1)
-    per_page = min(_int_param(call, "results_per_page", 50), MAX_PER_PAGE)
+    page = positive_int_param(call.params, "page", 1)
+    per_page = min(positive_int_param(call.params, "results_per_page", 50), MAX_PER_PAGE)
     filters = races.RaceFilter(
-        name=_text_param(call, "name"),
-        state=_text_param(call, "state"),
-        country_code=_text_param(call, "country_code"),
+        name=text_param(call.params, "name"),
+        state=text_param(call.params, "state"),
+        country_code=text_param(call.params, "country_code"),
         start_date=_date_param(call, "start_date"),
         end_date=_date_param(call, "end_date"),
     )
-    with_events = _params_flag(call, "events")
+    with_events = flag_param(call.params, "events")
     actor = _optional_actor(services, call)
     with services.db.reading() as session:
         views = races.list_races(
@@ -433,3 +446,120 @@ async def race_get_by_id_route(request: Request, race_id: str) -> Response:
 async def races_get_route(request: Request) -> Response:
     """A page of races."""
     return await _serve(request, _get_races)
+
+
+# --- participants -------------------------------------------------------------------------
+
+
+def _get_participants(services: Services, call: Call) -> Reply:
+    """A page of a start list. Checks in the order of docs/contracts/runsignup.md: race id
+    (201), credentials (6), race and reader (201, 7), parameters (3), events (301)."""
+    race_id = _race_id(call.path_race_id or "")
+    credentials = credentials_from(call.params, call.header_secret)
+    if credentials is None:
+        raise ApiError(Code.AUTH_FAILED)
+    actor = _actor(services, credentials)
+    with services.db.reading() as session:
+        try:
+            readable_race(session, race_id=race_id, actor=actor)
+            query, options = runner_query(call.params)
+            start_list = list_runners(session, race_id=race_id, query=query)
+        except DomainError as exc:
+            raise api_error(exc) from exc
+    if call.fmt == "json":
+        return Reply(json=start_list_json(start_list, options), xml={})
+    return Reply(json=None, xml=start_list_xml(start_list, options))
+
+
+@dataclass(frozen=True)
+class ParticipantPost:
+    """A participant POST read before any database work."""
+
+    event_id: int
+    planned: PlannedPost
+
+
+class _Refused(Exception):
+    """Leaves the savepoint of a refused participant POST (rolling its writes back)."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _participant_post(call: Call) -> ParticipantPost:
+    """`event_id` (one id, else 3), the `request` document (3, 11) and its items."""
+    events = event_ids(call.params.get("event_id"))
+    if len(events) != 1:
+        raise ApiError(Code.INVALID_PARAMETERS)
+    document = _decoded_request(call.params)
+    today = datetime.now(UTC).date()
+    return ParticipantPost(events[0], plan_post(document, event_id=events[0], today=today))
+
+
+def _save_participants(
+    session: Session, race_id: int, actor: Actor, post: ParticipantPost | ApiError
+) -> list[int | None] | ApiError:
+    try:
+        readable_race(session, race_id=race_id, actor=actor)
+        if isinstance(post, ApiError):
+            return post
+        (event,) = events_of_race(session, race_id=race_id, event_ids=[post.event_id])
+    except DomainError as exc:
+        return api_error(exc)
+    planned = post.planned
+    try:
+        with session.begin_nested():
+            report = write_runners(
+                session, edition_id=event.edition_id, writes=planned.writes, origin="runsignup"
+            )
+            if report.problems or planned.details:
+                raise _Refused(refusal(planned.details, report.problems))
+    except _Refused as refused:
+        discard_pending(session)  # what the rolled-back writes recorded for the journal
+        return refused.error
+    return report.participant_ids
+
+
+def _post_participants(services: Services, call: Call) -> Reply:
+    """Add runners, set or clear bibs and chips; all or nothing. Checks: race id (201),
+    credentials (6), the request limit (14), race and reader (201, 7), parameters and
+    document (3, 11), event (301), then every item (298 with a detail per problem)."""
+    race_id = _race_id(call.path_race_id or "")
+    credentials = credentials_from(call.params, call.header_secret)
+    if credentials is None:
+        raise ApiError(Code.AUTH_FAILED)
+    # Read outside the transaction (and SQLite's write lock); its errors wait their turn.
+    post: ParticipantPost | ApiError
+    try:
+        post = _participant_post(call)
+    except ApiError as error:
+        post = error
+    settings = services.settings
+    with services.db.transaction() as session:
+        user = authenticate(session, credentials, settings)
+        throttle(session, settings, key_bucket(credentials.kind, credentials.key))
+        outcome = _save_participants(session, race_id, actor_of(user), post)
+    if isinstance(outcome, ApiError):
+        raise outcome
+    return _same(saved(outcome))
+
+
+@router.get(
+    "/rest/race/{race_id}/participants",
+    name="rsu_participants_get",
+    openapi_extra=openapi.PARTICIPANTS_GET,
+)
+async def participants_get_route(request: Request, race_id: str) -> Response:
+    """A page of the runners of some of the race's events."""
+    return await _serve(request, _get_participants, path_race_id=race_id)
+
+
+@router.post(
+    "/rest/race/{race_id}/participants",
+    name="rsu_participants_post",
+    openapi_extra=openapi.PARTICIPANTS_POST,
+)
+async def participants_post_route(request: Request, race_id: str) -> Response:
+    """Add runners to an event, or set and clear their bibs and chips."""
+    return await _serve(request, _post_participants, path_race_id=race_id)
