@@ -3,6 +3,7 @@ domain: the world the start-list tests (domain and RunSignup wire) read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -154,7 +155,8 @@ def add_runners(
     return [i for i in report.participant_ids if i is not None]
 
 
-def set_times(db: Database, participant_id: int, **stamps: datetime) -> None:
-    """Set a runner's created_at / updated_at (aware UTC) as if written then."""
+def set_times(db: Database, participant_ids: int | Sequence[int], **stamps: datetime) -> None:
+    """Set runners' created_at / updated_at (aware UTC) as if written then."""
+    ids = [participant_ids] if isinstance(participant_ids, int) else list(participant_ids)
     with db.transaction() as s:
-        s.execute(update(Participant).where(Participant.id == participant_id).values(**stamps))
+        s.execute(update(Participant).where(Participant.id.in_(ids)).values(**stamps))
