@@ -331,7 +331,8 @@ def start_list_json(start_list: StartList, options: ListOptions) -> RawJson:
     2,500 times a page)."""
     template = _template(options)
     text = _encode_string
-    registered: dict[datetime, str] = {}
+    last_created: datetime | None = None
+    registration_date = ""
     groups: dict[int, list[str]] = {event.id: [] for event in start_list.events}
     genders = {"male": '"M"', "female": '"F"', "neutral": '"X"' if options.supports_nb else "null"}
     for (
@@ -350,11 +351,9 @@ def start_list_json(start_list: StartList, options: ListOptions) -> RawJson:
         updated,
         age,
     ) in start_list.runners:
-        registration_date = registered.get(created)
-        if registration_date is None:
-            registration_date = registered[created] = text(
-                moment(created.astimezone(EASTERN)) or ""
-            )
+        if created != last_created:  # a batch's runners share it: format it once
+            last_created = created
+            registration_date = text(moment(created.astimezone(EASTERN)) or "")
         number = bib_value(bib)
         groups[event_id].append(
             template
@@ -373,7 +372,7 @@ def start_list_json(start_list: StartList, options: ListOptions) -> RawJson:
                 text(last_name),
                 text(country.upper()) if country else "null",
                 f'"{born.isoformat()}"' if born else "null",
-                "null" if gender is None else genders.get(gender, "null"),
+                genders.get(gender or "", "null"),
             )
         )
     return RawJson(
