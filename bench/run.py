@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: import the package, not 
     __package__ = "bench"  # noqa: A001
 
 from bench import report  # noqa: E402
-from bench.scenarios import Options, run_kind  # noqa: E402
+from bench.scenarios import GROUPS, Options, run_kind  # noqa: E402
 from bench.wrk import WrkMissing, wrk_path  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -64,6 +64,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[],
         metavar="NAME=VALUE",
         help="a setting for every server, e.g. STARTLINE_SQLITE_SYNCHRONOUS=NORMAL (repeatable)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        choices=GROUPS,
+        help="run only this scenario group (repeatable), e.g. --only participants",
     )
     parser.add_argument(
         "--out",
@@ -125,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         extra[name] = value
     options = Options.make(
-        quick=args.quick, profile_dir=profile_dir, log_check=not args.no_log_check, server_env=extra
+        quick=args.quick,
+        profile_dir=profile_dir,
+        log_check=not args.no_log_check,
+        server_env=extra,
+        only=tuple(args.only),
     )
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out or BENCH_DIR / f"results-{stamp}.json"
@@ -143,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch_rows": options.batch_size,
         "seeded_runners_for_updates": options.seeded,
         "server_env": extra,
+        "only": list(args.only),
     }
     meta["source"], meta["src_fingerprint"] = _source_state()
     rows: list[dict[str, Any]] = []

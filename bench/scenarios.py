@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import client, raw, spy
+from bench import client, raw, spy, start_lists
 from bench.fixtures import (
     Target,
     create_targets,
@@ -40,6 +40,10 @@ class Options:
     log_check: bool
     workers2: bool
     server_env: dict[str, str] = field(default_factory=dict)
+    only: tuple[str, ...] = ()  # scenario groups to run (GROUPS); empty: all
+
+    def runs(self, group: str) -> bool:
+        return not self.only or group in self.only
 
     @classmethod
     def make(
@@ -49,6 +53,7 @@ class Options:
         profile_dir: Path | None,
         log_check: bool,
         server_env: dict[str, str] | None = None,
+        only: tuple[str, ...] = (),
     ) -> Options:
         return cls(
             quick=quick,
@@ -59,6 +64,7 @@ class Options:
             log_check=log_check,
             workers2=True,
             server_env=dict(server_env or {}),
+            only=only,
         )
 
 
@@ -108,6 +114,8 @@ class Context:
         return row
 
 
+# Scenario groups, for `--only`.
+GROUPS = ("echo", "single", "batch", "race", "get", "participants", "log", "workers")
 TRACX_TARGETS = ["ins64", "ins8", "upd", "batch", "raw", "probe", "ins64log", "ins64w2"]
 
 
@@ -120,6 +128,10 @@ def prepare(kind: str, database_url: str, work_dir: Path, options: Options) -> C
     creds = demo_credentials(env)  # applies migrations itself on SQLite
     targets = create_targets(database_url, creds["user_id"], TRACX_TARGETS)
     targets.update(create_targets(database_url, creds["user_id"], ["get"], RACE_EVENTS))
+    targets.update(create_targets(database_url, creds["user_id"], ["list"]))
+    if options.runs("participants"):
+        start_list = targets["list"]
+        start_lists.seed(database_url, start_list.edition_id, start_list.event_ids)
     upd = targets["upd"]
     raw.upsert(
         database_url,
@@ -412,29 +424,36 @@ def run_kind(kind: str, database_url: str, options: Options) -> Context:
     ctx = prepare(kind, database_url, work_dir, options)
     with ctx.server(workers=1) as server:
         print(f"== {kind}: one worker on {server.base_url}", flush=True)
-        run_echo(ctx, server, 64)
-        run_echo(ctx, server, 8)
-        single = probe_participant(ctx, server)
-        run_single(ctx, server, "insert", 64, "ins64", probe=single)
-        run_single(ctx, server, "insert", 8, "ins8", probe=single)
-        run_single(ctx, server, "update", 64, "upd", probe=single)
-        run_single(ctx, server, "update", 8, "upd", probe=single)
-        run_batch(ctx, server)
-        run_raw(ctx)
-        race = probe_race_post(ctx, server)
-        run_race_post(ctx, server, 1, race)
-        run_race_post(ctx, server, 8, race)
-        get_path = f"/rest/race/{ctx.targets['get'].race_id}?format=xml"
-        get = probe_get(ctx, server, get_path)
-        run_get_xml(ctx, server, 1, get)
-        run_get_xml(ctx, server, 8, get)
-    if options.log_check:
+        if options.runs("echo"):
+            run_echo(ctx, server, 64)
+            run_echo(ctx, server, 8)
+        if options.runs("single"):
+            single = probe_participant(ctx, server)
+            run_single(ctx, server, "insert", 64, "ins64", probe=single)
+            run_single(ctx, server, "insert", 8, "ins8", probe=single)
+            run_single(ctx, server, "update", 64, "upd", probe=single)
+            run_single(ctx, server, "update", 8, "upd", probe=single)
+        if options.runs("batch"):
+            run_batch(ctx, server)
+            run_raw(ctx)
+        if options.runs("race"):
+            race = probe_race_post(ctx, server)
+            run_race_post(ctx, server, 1, race)
+            run_race_post(ctx, server, 8, race)
+        if options.runs("get"):
+            get_path = f"/rest/race/{ctx.targets['get'].race_id}?format=xml"
+            get = probe_get(ctx, server, get_path)
+            run_get_xml(ctx, server, 1, get)
+            run_get_xml(ctx, server, 8, get)
+        if options.runs("participants"):
+            start_lists.run(ctx, server)
+    if options.log_check and options.runs("log"):
         with ctx.server(workers=1, log_level="info") as server:
             print(f"== {kind}: one worker, log level info (request log on)", flush=True)
             run_echo(ctx, server, 64, " log=info")
             single = probe_participant(ctx, server)
             run_single(ctx, server, "insert", 64, "ins64log", " log=info", probe=single)
-    if options.workers2 and kind != "sqlite":
+    if options.workers2 and kind != "sqlite" and options.runs("workers"):
         with ctx.server(workers=2) as server:
             print(f"== {kind}: two workers", flush=True)
             run_echo(ctx, server, 64, " 2w")
