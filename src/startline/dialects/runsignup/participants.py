@@ -29,8 +29,9 @@ from startline.domain.participants.listing import (
     SortKey,
     StartList,
 )
+from startline.domain.participants.rules import value_problem
 from startline.domain.participants.service import RunnerProblem, RunnerWrite
-from startline.domain.participants.vocabulary import MAX_CHIP, MAX_TEXT, is_country_code
+from startline.domain.participants.vocabulary import MAX_CHIP
 
 # --- GET: parameters ----------------------------------------------------------------------
 
@@ -418,7 +419,6 @@ MAX_PARTICIPANTS_PER_POST = 10_000
 _BIB = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _CHIP = re.compile(r"[\x20-\x7e]{1,32}")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NO_DATE = "XXXX-XX-XX"  # RunSignup's way of saying "no date of birth"
 _GENDER_WORDS = {"M": "male", "F": "female", "X": "neutral"}
 # The order of an item's details: the registration, then the user's fields, then bib, chip.
@@ -537,7 +537,7 @@ def _write_of(
         (Code.LAST_NAME_REQUIRED, "last_name"),
     ):
         text = _text(user.get(name))
-        if not isinstance(text, str) or len(text) > MAX_TEXT or _CONTROL.search(text):
+        if not isinstance(text, str) or value_problem(name, text) is not None:
             problems.append(code)
             text = "?"  # judged further (bib, chip) under a stand-in; never written
         values[name] = text
@@ -608,7 +608,7 @@ def _country(value: Any, problems: list[Code]) -> str | None:
     text = _text(value)
     if text is None:
         return None
-    if isinstance(text, str) and is_country_code(text):
+    if isinstance(text, str) and value_problem("country_code", text) is None:
         return text.lower()  # stored as the Tracx door stores it
     problems.append(Code.COUNTRY_INVALID)
     return None
