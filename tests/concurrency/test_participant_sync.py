@@ -5,8 +5,9 @@ Tracx client writing at the same time:
   process) over one small pool of numbers: every answer is a success or the dialect's own
   "taken" refusal, never a 5xx or error 4; afterwards no number is on two runners and every
   runner holds a number that an acknowledged write gave it;
-- a client paging by after_registration_id while another inserts runners sees every runner
-  that existed when it started exactly once."""
+- a client paging by after_registration_id while another inserts runners (both against one
+  server process, its thread pool serving them side by side) sees every runner that existed
+  when it started exactly once."""
 
 from __future__ import annotations
 
@@ -235,7 +236,7 @@ def test_paging_by_id_while_runners_are_added_sees_each_runner_once(settings, db
 
         return work
 
-    with running_server(settings, tmp_path / "server", workers=2) as server:
+    with running_server(settings, tmp_path / "server") as server:
         errors = _run([reader(server.base_url), inserter(server.base_url)])
     assert not errors, errors
     counts = Counter(seen)
