@@ -59,7 +59,6 @@ from startline.dialects.runsignup.respond import (
     response_format,
 )
 from startline.dialects.runsignup.throttle import ip_bucket, key_bucket, throttle
-from startline.domain.changes.journal import discard_pending
 from startline.domain.errors import DomainError
 from startline.domain.participants.listing import events_of_race, list_runners
 from startline.domain.participants.service import write_runners
@@ -515,8 +514,7 @@ def _save_participants(
             )
             if report.problems or planned.details:
                 raise _Refused(refusal(planned.details, report.problems))
-    except _Refused as refused:
-        discard_pending(session)  # what the rolled-back writes recorded for the journal
+    except _Refused as refused:  # the savepoint's journal entries went with it
         return refused.error
     return report.participant_ids
 
