@@ -13,29 +13,17 @@ from starlette.requests import ClientDisconnect
 
 from startline.db import probe
 from startline.db.engine import Database
-from startline.db.migrate import head_revision, is_up_to_date, upgrade
+from startline.db.migrate import SchemaOutOfDate, head_revision, prepare_schema
 from startline.domain.accounts.secrets import SecretBox
 from startline.http import metrics
 from startline.http.body_limit import BodyLimitMiddleware
 from startline.http.context import Services, render_error
 from startline.http.errors import RETRY_AFTER_SECONDS, ErrorMiddleware
 from startline.http.logging import RequestLogMiddleware
-from startline.settings import Settings, SettingsError
+from startline.settings import Settings
 from startline.version import VERSION
 
-
-class SchemaOutOfDate(SettingsError):
-    pass
-
-
-def prepare_schema(db: Database, settings: Settings) -> None:
-    """Embedded SQLite: apply pending migrations. Otherwise: refuse an out-of-date schema."""
-    if is_up_to_date(db.engine):
-        return
-    if settings.is_embedded:
-        upgrade(settings.resolved_database_url)
-        return
-    raise SchemaOutOfDate("The database schema is out of date: run `startline db upgrade` first.")
+__all__ = ["SchemaOutOfDate", "app_from_environment", "create_app", "prepare_schema"]
 
 
 def _operation_id(route: APIRoute) -> str:

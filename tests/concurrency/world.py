@@ -78,7 +78,7 @@ class World:
 
 def make_world(db: Database, base_url: str) -> World:
     with db.transaction() as session:
-        accounts.create_user(session, email=OWNER, password="pw", is_admin=True)
+        accounts.create_user(session, email=OWNER, password="owner-password", is_admin=True)
         key = accounts.create_api_key(session, email=OWNER)
         partner = accounts.create_partner(session, name="Storm", box=SecretBox(TEST_SECRET_KEY))
     world = World(

@@ -115,9 +115,9 @@ def test_every_secret_check_is_constant_time_even_for_unknown_keys(db, issued, c
 
 
 def test_passwords_are_checked_by_argon2_even_for_unknown_users(db, issued, monkeypatch):
-    real = secrets_module._password_hasher
+    real = secrets_module._password_hasher()
     counting = type("Counting", (), {"verify": real.verify, "hash": real.hash})()
-    monkeypatch.setattr(secrets_module, "_password_hasher", counting)
+    monkeypatch.setattr(secrets_module, "_password_hasher", lambda: counting)
     verify = Calls(monkeypatch, counting, "verify")
     with db.transaction() as session:
         for email, password in (

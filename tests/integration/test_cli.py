@@ -9,35 +9,9 @@ from typer.testing import CliRunner
 from startline.cli import app
 from startline.domain.accounts.models import ApiKey, ConnectToken, TimerMember, User
 from startline.domain.accounts.service import authenticate_connect_token
-from tests.conftest import TEST_SECRET_KEY
+from tests.support.cli import fails_with, ok_json
 
-
-@pytest.fixture
-def cli(settings, db, tmp_path):
-    runner = CliRunner()
-    env = {
-        "STARTLINE_DATABASE_URL": settings.resolved_database_url,
-        "STARTLINE_SECRET_KEY": TEST_SECRET_KEY,
-        "STARTLINE_DATA_DIR": str(tmp_path / "data"),
-    }
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args), env=env)
-
-    return invoke
-
-
-def ok_json(result) -> dict:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
-def fails_with(result, text: str) -> None:
-    assert result.exit_code == 1
-    assert "Traceback" not in result.output
-    assert result.output.strip().startswith("error:")
-    assert text in result.output
-    assert len(result.output.strip().splitlines()) == 1
+PW = "long-enough-pw"
 
 
 def test_users_create(cli, db):
@@ -47,7 +21,7 @@ def test_users_create(cli, db):
             "create",
             "Ann@Example.com",
             "--password",
-            "pw",
+            PW,
             "--first-name",
             "Ann",
             "--last-name",
@@ -63,20 +37,20 @@ def test_users_create(cli, db):
 
 
 def test_users_create_errors(cli):
-    ok_json(cli("users", "create", "a@example.com", "--password", "pw", "--json"))
-    fails_with(cli("users", "create", "A@example.com", "--password", "pw"), "already exists")
-    fails_with(cli("users", "create", "not-an-email", "--password", "pw"), "not a valid e-mail")
+    ok_json(cli("users", "create", "a@example.com", "--password", PW, "--json"))
+    fails_with(cli("users", "create", "A@example.com", "--password", PW), "already exists")
+    fails_with(cli("users", "create", "not-an-email", "--password", PW), "not a valid e-mail")
 
 
 def test_readable_output_without_json(cli):
-    result = cli("users", "create", "a@example.com", "--password", "pw")
+    result = cli("users", "create", "a@example.com", "--password", PW)
     assert result.exit_code == 0 and "a@example.com" in result.stdout
     with pytest.raises(json.JSONDecodeError):
         json.loads(result.stdout)
 
 
 def test_keys_create_and_revoke(cli, db):
-    ok_json(cli("users", "create", "a@example.com", "--password", "pw", "--json"))
+    ok_json(cli("users", "create", "a@example.com", "--password", PW, "--json"))
     out = ok_json(cli("keys", "create", "a@example.com", "--json"))
     assert set(out) == {"api_key", "api_secret"}
     fails_with(cli("keys", "create", "nobody@example.com"), "no user")
@@ -93,7 +67,7 @@ def test_partners_create(cli):
 
 
 def test_timers(cli, db):
-    ok_json(cli("users", "create", "t@example.com", "--password", "pw", "--json"))
+    ok_json(cli("users", "create", "t@example.com", "--password", PW, "--json"))
     timer = ok_json(cli("timers", "create", "Fast Timing", "--json"))
     ok_json(cli("timers", "add-member", str(timer["timer_id"]), "t@example.com", "--json"))
     ok_json(cli("timers", "add-member", str(timer["timer_id"]), "t@example.com", "--json"))
@@ -104,8 +78,8 @@ def test_timers(cli, db):
 
 
 def test_tokens_create_list_revoke(cli, db):
-    ok_json(cli("users", "create", "admin@example.com", "--password", "pw", "--admin", "--json"))
-    ok_json(cli("users", "create", "u@example.com", "--password", "pw", "--json"))
+    ok_json(cli("users", "create", "admin@example.com", "--password", PW, "--admin", "--json"))
+    ok_json(cli("users", "create", "u@example.com", "--password", PW, "--json"))
     timer = ok_json(cli("timers", "create", "T", "--json"))
     out = ok_json(
         cli(
@@ -159,12 +133,12 @@ def test_tokens_create_list_revoke(cli, db):
     ],
 )
 def test_tokens_create_errors(cli, args, message):
-    ok_json(cli("users", "create", "admin@example.com", "--password", "pw", "--admin", "--json"))
+    ok_json(cli("users", "create", "admin@example.com", "--password", PW, "--admin", "--json"))
     fails_with(cli("tokens", "create", "--owner", "admin@example.com", *args), message)
 
 
 def test_all_scope_needs_an_admin(cli):
-    ok_json(cli("users", "create", "u@example.com", "--password", "pw", "--json"))
+    ok_json(cli("users", "create", "u@example.com", "--password", PW, "--json"))
     fails_with(
         cli(
             "tokens",
@@ -191,9 +165,15 @@ def test_all_scope_needs_an_admin(cli):
     )
 
 
-def test_demo_is_idempotent_and_prints_working_credentials(cli, db):
-    first = ok_json(cli("demo", "--json"))
-    second = ok_json(cli("demo", "--json"))
+@pytest.fixture
+def demo_flags(database_kind):
+    """`demo` runs on another database than the embedded SQLite only when told to."""
+    return ["--allow-non-embedded"] if database_kind == "postgresql" else []
+
+
+def test_demo_is_idempotent_and_prints_working_credentials(cli, db, demo_flags):
+    first = ok_json(cli("demo", "--json", *demo_flags))
+    second = ok_json(cli("demo", "--json", *demo_flags))
     assert first == second
     for key in (
         "email",
@@ -213,8 +193,45 @@ def test_demo_is_idempotent_and_prints_working_credentials(cli, db):
         assert len(session.execute(select(User)).all()) == 1
         assert len(session.execute(select(ApiKey)).all()) == 1
         assert authenticate_connect_token(session, plaintext=first["connect_token"]) is not None
-    readable = cli("demo")
+    readable = cli("demo", *demo_flags)
     assert readable.exit_code == 0 and "/v1/connect/session-token" in readable.stdout
+    assert f"Data directory: {first['data_dir']}" in readable.stdout
+
+
+def test_demo_refuses_a_non_embedded_database_unless_told(cli, database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("the embedded SQLite is where demo runs without a flag")
+    fails_with(cli("demo"), "--allow-non-embedded")
+    with_flag = ok_json(cli("demo", "--json", "--allow-non-embedded"))
+    assert with_flag["connect_token"]
+
+
+def test_demo_env_exports_quoted_shell_lines(cli, cli_env, demo_flags, tmp_path):
+    import subprocess
+
+    out = cli("demo", "--env", *demo_flags)
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.strip().splitlines()
+    assert all(line.startswith("export ") for line in lines)
+    # The shell reads back exactly the values --json prints, the data directory absolute.
+    shell = subprocess.run(
+        [
+            "sh",
+            "-c",
+            out.stdout + 'printf "%s\\n" "$STARTLINE_DATA_DIR" "$CONNECT_TOKEN" "$API_SECRET"',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    values = ok_json(cli("demo", "--json", *demo_flags))
+    assert shell.stdout.splitlines() == [
+        values["data_dir"],
+        values["connect_token"],
+        values["api_secret"],
+    ]
+    assert values["data_dir"].startswith("/")
 
 
 def test_db_upgrade(cli):
@@ -226,7 +243,7 @@ def test_unreachable_database_is_one_line(tmp_path):
     runner = CliRunner()
     result = runner.invoke(
         app,
-        ["users", "create", "a@example.com", "--password", "x"],
+        ["users", "create", "a@example.com", "--password", PW],
         env={
             "STARTLINE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
             "STARTLINE_SECRET_KEY": "k",

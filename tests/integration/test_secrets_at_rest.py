@@ -58,16 +58,22 @@ def test_no_plaintext_secret_in_any_table(app, db):
 
 def test_credentials_verify_only_with_the_right_secret(db):
     with db.transaction() as session:
-        user = accounts.create_user(session, email="a@example.com", password="pw")
+        user = accounts.create_user(session, email="a@example.com", password="pw-long-enough")
         key = accounts.create_api_key(session, email="a@example.com")
         tmp = accounts.create_temporary_credentials(session, user=user)
     with db.transaction() as session:
         assert accounts.authenticate_api_key(session, key=key.key, secret=key.secret).id == user.id
         assert accounts.authenticate_api_key(session, key=key.key, secret="wrong") is None
         assert accounts.authenticate_api_key(session, key="nope", secret=key.secret) is None
-        assert accounts.check_password(session, email="A@example.com", password="pw").id == user.id
+        assert (
+            accounts.check_password(session, email="A@example.com", password="pw-long-enough").id
+            == user.id
+        )
         assert accounts.check_password(session, email="a@example.com", password="no") is None
-        assert accounts.check_password(session, email="b@example.com", password="pw") is None
+        assert (
+            accounts.check_password(session, email="b@example.com", password="pw-long-enough")
+            is None
+        )
         assert (
             accounts.authenticate_temporary_credentials(
                 session, key=tmp.key, secret=tmp.secret, idle_seconds=3600

@@ -29,7 +29,7 @@ def seed_race(
     start = datetime.now().replace(microsecond=0, second=0) + timedelta(days=30)
     with db.transaction() as session:
         owner = accounts.find_user(session, email=owner_email) or accounts.create_user(
-            session, email=owner_email, password="pw", is_admin=True
+            session, email=owner_email, password="owner-password", is_admin=True
         )
         session.flush()
         race = Race(

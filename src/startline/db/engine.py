@@ -1,13 +1,16 @@
 """Engine and session factory; SQLite gets WAL, foreign keys, a busy timeout and
 write transactions that take the write lock up front (BEGIN IMMEDIATE), so two
-writers queue on the busy timeout instead of failing with "database is locked"."""
+writers queue on the busy timeout instead of failing with "database is locked".
+A SQLite file startline creates is private: its directory 0700, the file 0600 (SQLite
+gives the -wal and -shm files the database file's mode)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +20,40 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections per server process (pool + overflow). PostgreSQL's default max_connections is
+# 100: 5 + 10 = 15 a process leaves room for six processes and the CLI. SQLite connections
+# are file handles, so its pool can be generous.
+POOL_DEFAULTS = {"postgresql": (5, 10), "sqlite": (16, 32)}
 
 
-def make_engine(url: str, *, sqlite_synchronous: str = "FULL", **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    sqlite_synchronous: str = "FULL",
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    **kwargs: Any,
+) -> Engine:
     # Statement parameters are runners' personal data and secrets' hashes: never in an
     # exception's text, so never in a log.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    backend = parsed.get_backend_name()
+    default_size, default_overflow = POOL_DEFAULTS.get(backend, (5, 10))
+    kwargs.setdefault("pool_size", default_size if pool_size is None else pool_size)
+    kwargs.setdefault("max_overflow", default_overflow if max_overflow is None else max_overflow)
+    if backend == "sqlite":
         return _make_sqlite_engine(url, synchronous=sqlite_synchronous, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` (and its directory) readable by its owner only, if it does not exist."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _make_sqlite_engine(url: str, *, synchronous: str, **kwargs: Any) -> Engine:
@@ -37,12 +61,10 @@ def _make_sqlite_engine(url: str, *, synchronous: str, **kwargs: Any) -> Engine:
         raise ValueError(f"SQLite synchronous must be FULL or NORMAL, not {synchronous!r}")
     path = sqlite_file(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("check_same_thread", False)
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
-    kwargs.setdefault("pool_size", 16)
-    kwargs.setdefault("max_overflow", 32)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine, "connect")

@@ -19,7 +19,7 @@ YEAR = datetime.now().year + 1
 @pytest.fixture
 def owner(db) -> Actor:  # type: ignore[no-untyped-def]
     with db.transaction() as session:
-        user = accounts.create_user(session, email="o@example.com", password="pw")
+        user = accounts.create_user(session, email="o@example.com", password="owner-password")
         return Actor(user_id=user.id)
 
 

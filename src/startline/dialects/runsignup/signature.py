@@ -4,7 +4,6 @@ so replay protection holds across server processes)."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass
@@ -18,6 +17,9 @@ from startline.db.upsert import insert_for
 from startline.dialects.runsignup.errors import ApiError, Code
 from startline.domain.accounts.models import SigningIdentity, UsedNonce
 from startline.domain.accounts.secrets import SecretBox
+from startline.domain.accounts.signing import sign
+
+__all__ = ["Signer", "sign", "verify"]
 
 _FORMAT = re.compile(r"^(\d{1,9})\.(\d{1,12})\.([A-Za-z0-9]{8})\.([0-9A-Fa-f]{40})$")
 
@@ -26,13 +28,6 @@ _FORMAT = re.compile(r"^(\d{1,9})\.(\d{1,12})\.([A-Za-z0-9]{8})\.([0-9A-Fa-f]{40
 class Signer:
     identity_id: int
     partner_id: int | None
-
-
-def sign(identity_id: int, secret: str, timestamp: int, nonce: str) -> str:
-    """The signature a client sends (used by tests and tools)."""
-    message = f"{identity_id}.{timestamp}.{nonce}."
-    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha1).hexdigest()
-    return f"{message}{digest}"
 
 
 def verify(

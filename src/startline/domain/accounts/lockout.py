@@ -12,9 +12,11 @@ from startline.domain.accounts.service import normalize_email
 
 
 def hold_account(session: Session, *, email: str) -> User | None:
-    """The user of `email`, its row locked until `session` ends (None: no such user).
+    """The user of `email`, its row locked until `session` ends (None: no such user, or a
+    disabled one, which cannot log in: the login answers as for an unknown e-mail).
 
     FOR NO KEY UPDATE: rows that merely reference the user (credentials) are not blocked."""
-    return session.execute(
+    user = session.execute(
         select(User).where(User.email == normalize_email(email)).with_for_update(key_share=True)
     ).scalar_one_or_none()
+    return user if user is not None and user.disabled_at is None else None

@@ -30,6 +30,8 @@ class User(Base):
     last_name: Mapped[str | None] = mapped_column(String(100))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A disabled user cannot log in, and none of its keys, logins or tokens work.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiKey(Base):
@@ -84,6 +86,8 @@ class Partner(Base):
     token_key: Mapped[str] = mapped_column(String(32), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A revoked partner's token stops working; its signing identities are revoked with it.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SigningIdentity(Base):

@@ -9,14 +9,22 @@ import base64
 import hashlib
 import hmac
 import secrets
+from functools import cache
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-_password_hasher = PasswordHasher()
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+
+@cache
+def _password_hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher  # only where passwords are handled
+
+    return PasswordHasher()
 
 
 def new_secret(nbytes: int = 32) -> str:
@@ -36,18 +44,30 @@ def secret_matches(secret: str, stored_hash: str) -> bool:
 
 
 def hash_password(password: str) -> str:
-    return _password_hasher.hash(password)
+    return _password_hasher().hash(password)
 
 
 def password_matches(password: str, stored_hash: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _password_hasher.verify(stored_hash, password)
+        return _password_hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-# A hash to verify against when the user does not exist, so timing does not tell.
-DUMMY_PASSWORD_HASH = hash_password(new_secret(16))
+@cache
+def dummy_password_hash() -> str:
+    """A hash to verify against when the user does not exist, so timing does not tell.
+    Made on first use: an argon2 hash costs a tenth of a second, too much for every CLI start."""
+    return hash_password(new_secret(16))
+
+
+def __getattr__(name: str) -> str:
+    # `DUMMY_PASSWORD_HASH` as a module constant, made on first use (PEP 562).
+    if name == "DUMMY_PASSWORD_HASH":
+        return dummy_password_hash()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def derive_key(server_secret: str, purpose: str) -> bytes:

@@ -28,8 +28,8 @@ from startline.domain.accounts.models import (
     User,
 )
 from startline.domain.accounts.secrets import (
-    DUMMY_PASSWORD_HASH,
     SecretBox,
+    dummy_password_hash,
     hash_password,
     hash_secret,
     new_public_id,
@@ -49,6 +49,8 @@ PERMISSIONS = (
     "permissions.changes.list",  # the change feed (/api/v1/changes)
 )
 SCOPE_RACES, SCOPE_TIMER, SCOPE_ALL = "races", "timer", "all"
+MIN_PASSWORD_LENGTH = 10
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
 
@@ -89,12 +91,50 @@ class InvalidScope(DomainError):
     pass
 
 
+class InvalidPassword(DomainError):
+    pass
+
+
+class InvalidName(DomainError):
+    pass
+
+
+class PartnerNotFound(NotFound):
+    pass
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
 def is_valid_email(email: str) -> bool:
     return len(email) <= 320 and bool(_EMAIL.match(email))
+
+
+def check_new_password(password: str) -> None:
+    """The rule for a password a person sets (logins check any stored one)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidPassword(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def clean_name(value: str, *, what: str, max_length: int) -> str:
+    """A given name of a person, partner or timer: trimmed, not blank, one line, not too long."""
+    cleaned = value.strip()
+    if not cleaned:
+        raise InvalidName(f"the {what} must not be blank")
+    if _CONTROL.search(cleaned):
+        raise InvalidName(f"the {what} must not contain control characters")
+    if len(cleaned) > max_length:
+        raise InvalidName(f"the {what} must have at most {max_length} characters")
+    return cleaned
+
+
+def _optional_name(value: str | None, *, what: str) -> str | None:
+    return None if value is None else clean_name(value, what=what, max_length=100)
+
+
+def is_active(user: User) -> bool:
+    return user.disabled_at is None
 
 
 # --- users -------------------------------------------------------------------------------
@@ -112,13 +152,12 @@ def create_user(
     email = normalize_email(email)
     if not is_valid_email(email):
         raise InvalidEmail(f"not a valid e-mail address: {email!r}")
-    if not password:
-        raise DomainError("the password must not be empty")
+    check_new_password(password)
     user = User(
         email=email,
         password_hash=hash_password(password),
-        first_name=first_name,
-        last_name=last_name,
+        first_name=_optional_name(first_name, what="first name"),
+        last_name=_optional_name(last_name, what="last name"),
         is_admin=is_admin,
     )
     try:
@@ -143,12 +182,50 @@ def get_user(session: Session, *, email: str) -> User:
 
 
 def check_password(session: Session, *, email: str, password: str) -> User | None:
-    """The user if the password is right; None otherwise (same work either way)."""
+    """The active user if the password is right; None otherwise (same work either way)."""
     user = find_user(session, email=email)
-    if user is None:
-        password_matches(password, DUMMY_PASSWORD_HASH)
+    if user is None or not is_active(user):
+        password_matches(password, dummy_password_hash())
         return None
     return user if password_matches(password, user.password_hash) else None
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.execute(select(User).order_by(User.id)).scalars())
+
+
+def set_password(session: Session, *, email: str, password: str) -> User:
+    """A new password; the user's RunSignup logins end (they were made with the old one)."""
+    user = get_user(session, email=email)
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    _end_logins(session, user)
+    clear_login_failures(session, email=user.email)
+    return user
+
+
+def disable_user(session: Session, *, email: str) -> User:
+    """The user can no longer log in, and its keys, logins and tokens stop working at once
+    (they are refused where credentials are checked, so enabling it again restores them)."""
+    user = get_user(session, email=email)
+    if user.disabled_at is None:
+        user.disabled_at = utcnow()
+    _end_logins(session, user)
+    return user
+
+
+def enable_user(session: Session, *, email: str) -> User:
+    user = get_user(session, email=email)
+    user.disabled_at = None
+    return user
+
+
+def _end_logins(session: Session, user: User) -> None:
+    session.execute(
+        update(TemporaryCredential)
+        .where(TemporaryCredential.user_id == user.id, TemporaryCredential.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 # --- login lockout -----------------------------------------------------------------------
@@ -207,7 +284,12 @@ def authenticate_api_key(session: Session, *, key: str, secret: str) -> User | N
     if row is None:
         secret_matches(secret, hash_secret(""))  # equal work for unknown keys
         return None
-    return row.user if secret_matches(secret, row.secret_hash) else None
+    matched = secret_matches(secret, row.secret_hash)
+    return row.user if matched and is_active(row.user) else None
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    return list(session.execute(select(ApiKey).order_by(ApiKey.id)).scalars())
 
 
 _NO_HASH = hash_secret("")
@@ -251,7 +333,7 @@ def authenticate_temporary_credentials(
     ).scalar_one_or_none()
     if not _checked(secret, None if row is None else row.secret_hash) or row is None:
         return None
-    if row.last_used_at <= now - timedelta(seconds=idle_seconds):
+    if row.last_used_at <= now - timedelta(seconds=idle_seconds) or not is_active(row.user):
         return None
     row.last_used_at = now
     return row.user
@@ -281,6 +363,7 @@ class IssuedPartner:
 
 
 def create_partner(session: Session, *, name: str, box: SecretBox) -> IssuedPartner:
+    name = clean_name(name, what="partner name", max_length=200)
     token_key, token_secret = new_public_id(8), new_secret()
     partner = Partner(name=name, token_key=token_key, token_hash=hash_secret(token_secret))
     session.add(partner)
@@ -311,14 +394,45 @@ def find_partner_by_token(session: Session, *, token: str) -> Partner | None:
     ).scalar_one_or_none()
     if not _checked(token_secret, None if partner is None else partner.token_hash):
         return None
-    return partner
+    return partner if partner is not None and partner.revoked_at is None else None
+
+
+def list_partners(session: Session) -> list[Partner]:
+    return list(session.execute(select(Partner).order_by(Partner.id)).scalars())
+
+
+def active_signing_ids(session: Session, *, partner_id: int) -> list[int]:
+    return list(
+        session.execute(
+            select(SigningIdentity.id)
+            .where(SigningIdentity.partner_id == partner_id, SigningIdentity.revoked_at.is_(None))
+            .order_by(SigningIdentity.id)
+        ).scalars()
+    )
+
+
+def revoke_partner(session: Session, *, partner_id: int) -> None:
+    """The partner token and every signing identity of the partner stop working at once."""
+    now = utcnow()
+    result = session.execute(
+        update(Partner)
+        .where(Partner.id == partner_id, Partner.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if result.rowcount == 0:
+        raise PartnerNotFound(f"no active partner {partner_id}")
+    session.execute(
+        update(SigningIdentity)
+        .where(SigningIdentity.partner_id == partner_id, SigningIdentity.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 # --- timer accounts ---------------------------------------------------------------------------
 
 
 def create_timer(session: Session, *, name: str) -> TimerAccount:
-    timer = TimerAccount(name=name)
+    timer = TimerAccount(name=clean_name(name, what="timer name", max_length=200))
     session.add(timer)
     session.flush()
     return timer
@@ -419,32 +533,45 @@ def is_token_live(token: ConnectToken, now: datetime | None = None) -> bool:
 
 
 _tokens = ConnectToken.__table__
+_users = User.__table__
 # Every Tracx request reads its token: one cached Core statement, not an ORM load (profiled).
-_TOKEN_BY_ID = select(
-    *(
-        _tokens.c[name]
-        for name in (
-            "id",
-            "owner_id",
-            "secret_hash",
-            "permissions",
-            "scope",
-            "timer_id",
-            "created_at",
-            "expires_at",
-            "revoked_at",
-        )
+# The owner's `disabled_at` comes along: a disabled user's tokens do not work.
+_TOKEN_BY_ID = (
+    select(
+        *(
+            _tokens.c[name]
+            for name in (
+                "id",
+                "owner_id",
+                "secret_hash",
+                "permissions",
+                "scope",
+                "timer_id",
+                "created_at",
+                "expires_at",
+                "revoked_at",
+            )
+        ),
+        _users.c.disabled_at.label("owner_disabled_at"),
     )
-).where(_tokens.c.id == bindparam("token_id"))
+    .join_from(_tokens, _users, _tokens.c.owner_id == _users.c.id)
+    .where(_tokens.c.id == bindparam("token_id"))
+)
 _MAX_ID = 2**31 - 1  # id columns are 32-bit; a larger id names nothing
 
 
 def _load_connect_token(session: Session, token_id: int) -> ConnectToken | None:
-    """The token row as a detached object (no session state to build or track)."""
+    """The token row as a detached object (no session state to build or track); None when
+    it does not exist or its owner is disabled."""
     if not 0 < token_id <= _MAX_ID:
         return None
     row = session.connection().execute(_TOKEN_BY_ID, {"token_id": token_id}).first()
-    return None if row is None else ConnectToken(**row._mapping)
+    if row is None:
+        return None
+    fields = dict(row._mapping)
+    if fields.pop("owner_disabled_at") is not None:
+        return None
+    return ConnectToken(**fields)
 
 
 def find_live_connect_token(session: Session, *, token_id: int) -> ConnectToken | None:

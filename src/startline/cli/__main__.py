@@ -1,0 +1,5 @@
+"""`python -m startline.cli`, as the `startline` script."""
+
+from startline.cli import main
+
+main()
