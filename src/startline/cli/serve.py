@@ -54,8 +54,11 @@ def serve(
     """Run the server (applies pending migrations first on the embedded SQLite default)."""
     if not 1 <= port <= MAX_PORT:
         fail(f"--port {port} is out of range: give a port from 1 to {MAX_PORT}")
+    from startline.db.problems import check_writable
+
     settings = command_settings()
     check_can_listen(host, port)
+    check_writable(settings)
     settings.resolved_secret_key()  # create the embedded key once, before any worker
     from startline.http import serving
 
