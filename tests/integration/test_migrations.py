@@ -89,3 +89,14 @@ def test_sqlite_pragmas(db, database_kind):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_revision_ids_read_from_the_files_agree_with_alembic():
+    """The fast schema check (no Alembic import) reads revision ids from the files' text."""
+    from alembic.script import ScriptDirectory
+
+    from startline.db.migrate import alembic_config, known_revisions
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert known_revisions() == {r.revision for r in script.walk_revisions()}
+    assert head_revision() == script.get_current_head()

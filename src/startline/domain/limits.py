@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from startline.db.base import utcnow
 from startline.db.upsert import insert_for
 from startline.domain.accounts.models import RateCounter
+from startline.domain.accounts.service import rows_touched
 
 # No limit uses a window longer than this, so older rows are dead whatever their bucket.
 MAX_WINDOW_SECONDS = 24 * 60 * 60
@@ -57,8 +58,15 @@ def peek_count(
     return row or 0
 
 
-def prune_counters(session: Session, *, older_than_ts: int) -> None:
-    session.execute(delete(RateCounter).where(RateCounter.window_start < older_than_ts))
+def prune_counters(session: Session, *, older_than_ts: int) -> int:
+    result = session.execute(delete(RateCounter).where(RateCounter.window_start < older_than_ts))
+    return rows_touched(result)
+
+
+def prune_dead_counters(session: Session, *, now: datetime | None = None) -> int:
+    """Delete every counter past the longest window: no limit reads them again."""
+    now_ts = int((now or utcnow()).timestamp())
+    return prune_counters(session, older_than_ts=now_ts - MAX_WINDOW_SECONDS)
 
 
 def _prune(session: Session, *, bucket: str, window_start: int, now_ts: int) -> None:
@@ -71,4 +79,4 @@ def _prune(session: Session, *, bucket: str, window_start: int, now_ts: int) -> 
     )
     if time.monotonic() - _last_prune["at"] >= PRUNE_EVERY_SECONDS:
         _last_prune["at"] = time.monotonic()
-        prune_counters(session, older_than_ts=now_ts - MAX_WINDOW_SECONDS)
+        prune_dead_counters(session, now=datetime.fromtimestamp(now_ts, UTC))

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from startline.db.base import utcnow
@@ -17,6 +16,7 @@ from startline.db.upsert import insert_for
 from startline.dialects.runsignup.errors import ApiError, Code
 from startline.domain.accounts.models import SigningIdentity, UsedNonce
 from startline.domain.accounts.secrets import SecretBox
+from startline.domain.accounts.service import prune_used_nonces
 from startline.domain.accounts.signing import sign
 
 __all__ = ["Signer", "sign", "verify"]
@@ -84,7 +84,5 @@ def _claim_nonce(
     ).returning(table.c.nonce)
     claimed = session.execute(statement).first() is not None
     # Keep the store small: nonces outside the window can never be replayed anyway.
-    session.execute(
-        delete(UsedNonce).where(UsedNonce.used_at < now - timedelta(seconds=window_seconds))
-    )
+    prune_used_nonces(session, window_seconds=window_seconds, now=now)
     return claimed

@@ -9,8 +9,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import CursorResult, Result, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from startline.domain.accounts.models import (
     TemporaryCredential,
     TimerAccount,
     TimerMember,
+    UsedNonce,
     User,
 )
 from startline.domain.accounts.secrets import (
@@ -101,6 +103,11 @@ class InvalidName(DomainError):
 
 class PartnerNotFound(NotFound):
     pass
+
+
+def rows_touched(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched (its result is a CursorResult)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def normalize_email(email: str) -> str:
@@ -235,10 +242,15 @@ def record_login_failure(session: Session, *, email: str, now: datetime | None =
     session.add(LoginFailure(email=normalize_email(email), failed_at=now or utcnow()))
 
 
+def _failure_window_start(window_seconds: int, now: datetime | None) -> datetime:
+    """Failures at or before this moment no longer count towards a lockout."""
+    return (now or utcnow()) - timedelta(seconds=window_seconds)
+
+
 def recent_login_failures(
     session: Session, *, email: str, window_seconds: int, now: datetime | None = None
 ) -> int:
-    since = (now or utcnow()) - timedelta(seconds=window_seconds)
+    since = _failure_window_start(window_seconds, now)
     return session.execute(
         select(func.count())
         .select_from(LoginFailure)
@@ -248,6 +260,26 @@ def recent_login_failures(
 
 def clear_login_failures(session: Session, *, email: str) -> None:
     session.execute(delete(LoginFailure).where(LoginFailure.email == normalize_email(email)))
+
+
+def prune_login_failures(
+    session: Session, *, window_seconds: int, now: datetime | None = None
+) -> int:
+    """Delete failures outside the lockout window (they count for nothing); how many."""
+    since = _failure_window_start(window_seconds, now)
+    result = session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= since))
+    return rows_touched(result)
+
+
+# --- signature nonces ----------------------------------------------------------------------
+
+
+def prune_used_nonces(session: Session, *, window_seconds: int, now: datetime | None = None) -> int:
+    """Delete nonces used before the replay window: a signature that old is refused as
+    expired anyway, so they can never be replayed. How many were deleted."""
+    since = (now or utcnow()) - timedelta(seconds=window_seconds)
+    result = session.execute(delete(UsedNonce).where(UsedNonce.used_at < since))
+    return rows_touched(result)
 
 
 # --- permanent API keys ------------------------------------------------------------------
@@ -273,7 +305,7 @@ def revoke_api_key(session: Session, *, key: str) -> None:
         .where(ApiKey.key == key, ApiKey.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    if result.rowcount == 0:
+    if rows_touched(result) == 0:
         raise ApiKeyNotFound(f"no active API key {key!r}")
 
 
@@ -419,7 +451,7 @@ def revoke_partner(session: Session, *, partner_id: int) -> None:
         .where(Partner.id == partner_id, Partner.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    if result.rowcount == 0:
+    if rows_touched(result) == 0:
         raise PartnerNotFound(f"no active partner {partner_id}")
     session.execute(
         update(SigningIdentity)
@@ -509,7 +541,7 @@ def revoke_connect_token(session: Session, *, token_id: int) -> None:
         .where(ConnectToken.id == token_id, ConnectToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    if result.rowcount == 0:
+    if rows_touched(result) == 0:
         raise TokenNotFound(f"no active connect token {token_id}")
 
 
