@@ -18,6 +18,7 @@ from startline.db.engine import Database
 from startline.db.migrate import head_revision
 from startline.domain.accounts import service as accounts
 from startline.domain.accounts.models import LoginFailure, RateCounter, UsedNonce, User
+from startline.domain.changes.reading import CursorExpired, cursor, journal_info, position_after
 from startline.domain.races.models import Race
 from startline.settings import Settings
 from tests.conftest import TEST_SECRET_KEY, scratch_pg_database
@@ -137,23 +138,31 @@ def test_restore_refuses_a_backup_from_a_newer_startline(cli_env, fresh, db, tmp
     )
 
 
-def test_post_restore_hooks_run_on_the_restored_database(
-    db, settings, fresh, tmp_path, monkeypatch
-):
+def test_post_restore_hooks_run_on_the_restored_database(db, settings, fresh, tmp_path):
     seed_race(db, url_string="Hooked")
     done = backups.backup(settings, tmp_path / "hooked.backup")
     seen: list[int] = []
-    monkeypatch.setattr(
-        backups,
-        "POST_RESTORE_HOOKS",
-        [
-            lambda session: seen.append(
-                session.execute(select(func.count()).select_from(Race)).scalar()
-            )
-        ],
-    )
-    backups.restore(fresh, done.path)
+
+    def count_races(session) -> None:
+        seen.append(session.execute(select(func.count()).select_from(Race)).scalar())
+
+    backups.restore(fresh, done.path, hooks=(count_races,))
     assert seen == [1]
+
+
+def test_restore_renews_the_journal_epoch(cli_env, db, tmp_path):
+    """A feed cursor from before a restore is refused after it (410 resync)."""
+    with db.reading() as session:
+        before = journal_info(session).epoch
+    backup_file = tmp_path / "b.backup"
+    assert run_startline("db", "backup", str(backup_file), env=cli_env).returncode == 0
+    db.dispose()
+    restored = run_startline("db", "restore", str(backup_file), env=cli_env)
+    assert restored.returncode == 0, restored.stderr
+    with db.reading() as session:
+        assert journal_info(session).epoch != before
+        with pytest.raises(CursorExpired):
+            position_after(session, cursor(before, 0))
 
 
 def test_postgresql_tools_missing_is_one_line(cli_env, database_kind, tmp_path):

@@ -69,11 +69,13 @@ def db_restore(
     database is in use); the replaced database is kept in the data directory."""
     from startline.db.backup import restore
     from startline.db.problems import check_writable
+    from startline.domain.changes.reading import renew_epoch
 
     settings = command_settings()
     check_writable(settings)
     with database_errors(settings):
-        done = restore(settings, path)
+        # What must not survive a restore: feed cursors and stream ids handed out before it.
+        done = restore(settings, path, hooks=(renew_epoch,))
     emit(
         {
             "restored": str(done.source),

@@ -6,8 +6,10 @@ running), keeps the replaced database beside it, then migrates the restored sche
 startline's and runs the post-restore hooks. PostgreSQL: `pg_dump` (custom format) and
 `pg_restore` (or `psql` for a plain SQL dump) when installed; else one line saying how.
 
-A restore is a cut in history: anything that remembers the database's past (a journal's
-cursors, caches) registers a hook in POST_RESTORE_HOOKS, run in the restoring transaction."""
+A restore is a cut in history: whatever remembers the database's past (the change journal's
+cursors) is renewed by the hooks the caller passes (`startline db restore` passes the
+domain's), run in one transaction on the restored database. The database layer knows no
+domain rule itself."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +31,7 @@ from startline.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-PostRestoreHook = Callable[["Session"], None]
-# Run after every restore, in one transaction on the restored (and migrated) database.
-POST_RESTORE_HOOKS: list[PostRestoreHook] = []
+PostRestoreHook = Callable[["Session"], object]
 _PG_DUMP_MAGIC = b"PGDMP"
 _VERSION_COPY = re.compile(
     r"^COPY (?:\S+\.)?alembic_version \(version_num\) FROM stdin;\n(\S+)\n", re.M
@@ -202,9 +202,12 @@ def _dump_revision(settings: Settings, dump: Path) -> str | None:
 # --- restore ------------------------------------------------------------------------------------
 
 
-def restore(settings: Settings, source: Path) -> RestoreDone:
-    """Replace the configured database with the backup at `source`, then bring its schema up
-    to this startline's and run POST_RESTORE_HOOKS. Refused while the database is in use."""
+def restore(
+    settings: Settings, source: Path, *, hooks: Sequence[PostRestoreHook] = ()
+) -> RestoreDone:
+    """Replace the configured database with the backup at `source`, bring its schema up to
+    this startline's, then run `hooks` in one transaction on it. Refused while the database
+    is in use."""
     source = source.expanduser().absolute()
     if not source.is_file():
         raise BackupError(f"there is no backup at {source}")
@@ -214,18 +217,18 @@ def restore(settings: Settings, source: Path) -> RestoreDone:
     else:
         revision, previous = _restore_postgresql(settings, source)
         kind = "postgresql"
-    _after_restore(settings)
+    _after_restore(settings, hooks)
     return RestoreDone(source, kind, revision, previous)
 
 
-def _after_restore(settings: Settings) -> None:
+def _after_restore(settings: Settings, hooks: Sequence[PostRestoreHook]) -> None:
     from startline.db.engine import Database
 
     upgrade(settings.resolved_database_url)
     database = Database(settings.resolved_database_url, **settings.database_options())
     try:
         with database.transaction() as session:
-            for hook in POST_RESTORE_HOOKS:
+            for hook in hooks:
                 hook(session)
     finally:
         database.dispose()
