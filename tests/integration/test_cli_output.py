@@ -23,7 +23,7 @@ def _value_line(output: str, key: str) -> str:
 
 def _assert_partner_token_works(db, token: str) -> None:
     with db.reading() as session:
-        assert accounts.find_partner_by_token(session, token) is not None
+        assert accounts.find_partner_by_token(session, token=token) is not None
 
 
 @pytest.mark.parametrize("columns", ["40", "200"])

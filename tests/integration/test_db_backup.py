@@ -86,8 +86,8 @@ def test_backup_while_writing_then_restore_into_a_fresh_database(cli, cli_env, d
         with check.reading() as session:
             race = session.get(Race, seeded.race_id)
             assert race is not None and race.url_string == "BackedUp"
-            assert accounts.find_user(session, "kept@example.com") is not None
-            assert accounts.find_user(session, "owner@example.com") is not None
+            assert accounts.find_user(session, email="kept@example.com") is not None
+            assert accounts.find_user(session, email="owner@example.com") is not None
         with check.transaction() as session:  # the restored schema is this startline's
             assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
                 head_revision()
