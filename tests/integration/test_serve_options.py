@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from startline.cli import app
 from startline.db.engine import Database
-from startline.http import logging as http_logging
+from startline.http import serving
 from startline.settings import Settings
 from tests.support.server import free_port
 
@@ -17,7 +17,7 @@ def started(monkeypatch, cli_env):
     """Run `serve` with uvicorn.run replaced: the keyword arguments it was given."""
     calls: list[dict] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: calls.append(kwargs))
-    monkeypatch.setattr(http_logging, "configure_logging", lambda *args, **kwargs: None)
+    monkeypatch.setattr(serving, "prepare", lambda *args, **kwargs: {"version": 1})
 
     def serve(*args: str, **env: str) -> dict:
         result = CliRunner().invoke(

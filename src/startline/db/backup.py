@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from startline.db.engine import create_private_file, sqlite_path
+from startline.db.engine import create_private_file, sqlite_file
 from startline.db.migrate import check_not_newer, upgrade
 from startline.settings import Settings, SettingsError
 
@@ -95,7 +95,7 @@ def backup(settings: Settings, destination: Path) -> BackupDone:
 
 
 def _database_file(settings: Settings) -> Path:
-    path = sqlite_path(settings.resolved_database_url)
+    path = sqlite_file(settings.resolved_database_url)
     if path is None:
         raise BackupError("an in-memory database cannot be backed up")
     return path

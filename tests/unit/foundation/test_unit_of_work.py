@@ -21,7 +21,7 @@ class _Work:
 
     def __call__(self, session: Session) -> int:
         self.runs += 1
-        accounts.create_user(session, email=f"run{self.runs}@example.com", password="pw")
+        accounts.create_user(session, email=f"run{self.runs}@example.com", password="pw-10-chars")
         if self.errors:
             raise self.errors.pop(0)
         return self.runs

@@ -1,7 +1,7 @@
 """disabled users and revoked partners
 
 Revision ID: 7c1f0a9d2b3e
-Revises: e1f8fd7444d2
+Revises: 7d3f1a2c9b64
 Create Date: 2026-12-01 12:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import startline.db.base
 
 revision: str = "7c1f0a9d2b3e"
-down_revision: str | None = "e1f8fd7444d2"
+down_revision: str | None = "7d3f1a2c9b64"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
