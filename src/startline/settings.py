@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # Tracx dialect.
     session_token_ttl_seconds: int = Field(default=60 * 60, ge=1)
 
+    # The change journal: entries are kept at least this long (`startline changes prune`).
+    changes_retention_days: int = Field(default=30, ge=1)
+
     # Per-credential request limits (0 = off, the single-tenant default).
     rate_limit_per_minute: int = Field(default=0, ge=0)
 

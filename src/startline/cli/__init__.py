@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from startline.cli import db, demo, keys, partners, serve, timers, tokens, users
+from startline.cli import changes, db, demo, keys, partners, serve, timers, tokens, users
 from startline.cli.errors import OneLineErrors
 
 app = typer.Typer(
@@ -24,7 +24,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-COMMAND_MODULES = (serve, db, users, keys, partners, timers, tokens, demo)
+COMMAND_MODULES = (serve, db, users, keys, partners, timers, tokens, demo, changes)
 for _module in COMMAND_MODULES:
     _module.register(app)
 
