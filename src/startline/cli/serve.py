@@ -60,13 +60,13 @@ def serve(
     check_can_listen(host, port)
     check_writable(settings)
     settings.resolved_secret_key()  # create the embedded key once, before any worker
+    with open_database(settings):
+        pass  # checked, and on SQLite migrated, before any worker starts (no server stack)
     from startline.http import serving
 
-    # Before the server stack is imported: the workers' shared metrics directory, our JSON
-    # logging (uvicorn's lines too) and the start-up line.
+    # After every check (a refused start is one line), before the server stack is imported:
+    # the workers' shared metrics directory, our JSON logging and the start-up line.
     log_config = serving.prepare(settings, host=host, port=port, workers=workers)
-    with open_database(settings):
-        pass  # checked, and on SQLite migrated, before any worker starts
 
     import uvicorn
 
