@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from startline.domain.races.inputs import EditionView, EventView, RaceView
 from startline.domain.races.timerules import event_finish, to_utc, zone_or_none
+from startline.domain.races.urls import race_url
 
 EASTERN = ZoneInfo("America/New_York")
 
@@ -42,21 +42,6 @@ def distance(value: float | None, units: str | None) -> str | None:
     if units == "M":
         return f"{number} Mile" if value == 1 else f"{number} Miles"
     return f"{number}K"
-
-
-def race_url(base_url: str, race: RaceView) -> str:
-    """<base>/Race/<state or country>/<city without spaces>/<url_string>."""
-    region = race.state or race.country_code
-    city = "".join((race.city or "").split())
-    return "/".join(
-        [
-            base_url.rstrip("/"),
-            "Race",
-            quote(region, safe=""),
-            quote(city, safe=""),
-            quote(race.url_string, safe=""),
-        ]
-    )
 
 
 def _finish(edition: EditionView) -> datetime:
