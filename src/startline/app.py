@@ -49,12 +49,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     _install_core_routes(app, services)
     # Imported here: dialects depend on this module's Services, not the other way round.
-    from startline import api
+    from startline import api, pages
     from startline.dialects import runsignup, tracx
 
     runsignup.install(app, services)
     tracx.install(app, services)
     api.install(app, services)
+    pages.install(app, services)
     if settings.enable_bench_routes:
         from startline.http import bench_routes
 

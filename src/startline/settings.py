@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     # Per-credential request limits (0 = off, the single-tenant default).
     rate_limit_per_minute: int = Field(default=0, ge=0)
 
+    # Public race pages (`/`, each race's `url`) and their read API; off: all a 404.
+    public_pages: bool = True
+    # Live pages: how often each process reads the journal head, and the SSE keep-alive.
+    pages_poll_interval_seconds: float = Field(default=0.25, gt=0, le=0.25)
+    pages_keepalive_seconds: float = Field(default=15.0, gt=0, le=300)
+
     # Benchmark-only routes (never on in production).
     enable_bench_routes: bool = False
 

@@ -12,7 +12,18 @@ from typing import Annotated
 
 import typer
 
-from startline.cli import changes, db, demo, keys, partners, serve, timers, tokens, users
+from startline.cli import (
+    changes,
+    db,
+    demo,
+    keys,
+    partners,
+    races,
+    serve,
+    timers,
+    tokens,
+    users,
+)
 from startline.cli.errors import OneLineErrors
 
 app = typer.Typer(
@@ -24,7 +35,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-COMMAND_MODULES = (serve, db, users, keys, partners, timers, tokens, demo, changes)
+COMMAND_MODULES = (serve, db, users, keys, partners, timers, tokens, races, demo, changes)
 for _module in COMMAND_MODULES:
     _module.register(app)
 
