@@ -132,3 +132,13 @@ def test_the_api_is_in_the_openapi_document(client: TestClient) -> None:
     ):
         assert f"{API}{path}" in paths
     assert "/Race/{rest}" not in paths and "/" not in paths
+
+
+def test_once_the_live_hub_closed_the_delta_is_503(client: TestClient, db: Database) -> None:
+    world = make_world(db)
+    hub = client.app.state.pages_hub  # type: ignore[attr-defined]
+    url = f"{API}/editions/{world.edition_id}/changes?since=0"
+    assert client.get(url).status_code == 200
+    client.portal.call(hub.close)  # type: ignore[union-attr]  # as at shutdown
+    response = client.get(url)
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"

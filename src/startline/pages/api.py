@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from startline.domain.public import races as public_races
 from startline.pages import views
-from startline.pages.live import Cursor, Hub
+from startline.pages.live import Cursor, Hub, LiveUnavailable
 from startline.pages.reader import Reader
 from startline.pages.schemas import Changes, Problem, RaceIndex, RaceWithEdition, RunnerPage
 from startline.settings import Settings
@@ -31,11 +31,18 @@ SIGNAL_GAP_SECONDS = 0.5
 Responses = dict[int | str, dict[str, Any]]
 _NOT_FOUND: Responses = {404: {"model": Problem, "description": "No such public race or edition."}}
 _BAD_QUERY: Responses = {422: {"model": Problem, "description": "A query parameter it cannot use."}}
+_UNAVAILABLE: Responses = {
+    503: {"model": Problem, "description": "The change journal cannot be read just now."}
+}
 _NOT_MODIFIED: Responses = {304: {"description": "Unchanged since the ETag sent in If-None-Match."}}
 
 
 def not_found() -> JSONResponse:
     return JSONResponse({"detail": "Not Found"}, status_code=404)
+
+
+def unavailable(message: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "5"})
 
 
 def bad_query(message: str) -> JSONResponse:
@@ -151,7 +158,7 @@ def build_router(reader: Reader, hub: Hub, settings: Settings) -> APIRouter:
     @router.get(
         "/editions/{edition_id}/changes",
         name="public_changes",
-        responses={200: {"model": Changes}, **_NOT_MODIFIED, **_NOT_FOUND},
+        responses={200: {"model": Changes}, **_NOT_MODIFIED, **_NOT_FOUND, **_UNAVAILABLE},
     )
     async def changes(
         request: Request,
@@ -166,7 +173,10 @@ def build_router(reader: Reader, hub: Hub, settings: Settings) -> APIRouter:
         race = await reader.race_of_edition(edition_id)
         if race is None or race.edition(edition_id) is None:
             return not_found()
-        delta = await reader.delta(edition_id, since)
+        try:
+            delta = await reader.delta(edition_id, since)
+        except LiveUnavailable as exc:
+            return unavailable(str(exc))
         etag = f'"d.{hub.epoch}.{edition_id}.{since}.{delta.up_to}"'
         return cached_json(request, delta.body, etag)
 
@@ -244,7 +254,14 @@ async def _signals(
     listener = hub.subscribe(edition_id)
     try:
         yield b"retry: 2000\n: connected\n\n"
-        await hub.ready()
+        while True:
+            try:
+                await hub.ready()
+                break
+            except LiveUnavailable:
+                if hub.closed:
+                    return
+                yield b": waiting for the journal\n\n"
         epoch = hub.epoch
         if epoch is None or hub.closed:
             return
@@ -258,7 +275,10 @@ async def _signals(
                 yield _event("reload", {"reason": "the journal was restored"})
                 return
             listener.wake.clear()
-            last = await hub.edition_last(edition_id, position)
+            try:
+                last = await hub.edition_last(edition_id, position)
+            except LiveUnavailable:
+                return  # the browser reconnects (and resumes) in a moment
             if last > position:
                 pause = sent_at + SIGNAL_GAP_SECONDS - time.monotonic()
                 if pause > 0:

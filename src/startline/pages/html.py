@@ -245,7 +245,6 @@ def _race_context(request: Request, view: ListView, edition_text: str | None) ->
         "genders": view.genders,
         "buckets": [(ENTERED, BUCKET_WORDS[ENTERED])] + [(b, BUCKET_WORDS[b]) for b in BUCKETS],
         "event_names": event_names,
-        "event_name": event_names.get(params.event_id) if params.event_id else None,
         "first_day": first_start.date() if first_start else None,
         "last_day": last_finish.date() if last_finish else None,
         "summary": summary,

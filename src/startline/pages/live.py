@@ -28,6 +28,14 @@ from startline.domain.changes.models import Change
 logger = logging.getLogger("startline.pages")
 
 
+# How long a request waits for the poller's first read of the journal.
+READY_TIMEOUT_SECONDS = 5.0
+
+
+class LiveUnavailable(RuntimeError):
+    """The journal's head is not known (the database cannot be read, or shutting down)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """Where a page stands in the journal: its epoch and the last position it has seen.
@@ -109,11 +117,18 @@ class Hub:
             self._task = loop.create_task(self._run(), name="startline-pages-poller")
             self._hook_signals(loop)
 
-    async def ready(self) -> None:
-        """Wait for the poller's first read (epoch and head known)."""
+    async def ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        """Wait for the poller's first read (epoch and head known); LiveUnavailable when
+        the journal cannot be read in time (the database is down)."""
         self.touch()
-        assert self._ready is not None
-        await self._ready.wait()
+        if self.closed or self._ready is None:
+            raise LiveUnavailable("the server is shutting down")
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            raise LiveUnavailable("the change journal cannot be read") from None
+        if self.epoch is None:
+            raise LiveUnavailable("the live poller stopped")
 
     # --- positions -------------------------------------------------------------------------
 

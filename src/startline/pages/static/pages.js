@@ -219,6 +219,9 @@
   }
 
   function showSort() {
+    var words = { bib: "bib", name: "name", state: "state" };
+    table.caption.textContent = "Runners, sorted by " + words[view.sort] +
+      (view.order === "desc" ? " (descending)" : "");
     table.querySelectorAll("thead a[data-sort]").forEach(function (a) {
       var th = a.parentNode;
       var column = a.dataset.sort;
