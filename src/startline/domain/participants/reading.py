@@ -23,9 +23,7 @@ def participants_of_event(session: Session, *, event_id: int) -> list[Participan
 def participants_of_edition(session: Session, *, edition_id: int) -> list[Participant]:
     return list(
         session.execute(
-            select(Participant)
-            .where(Participant.edition_id == edition_id)
-            .order_by(Participant.id)
+            select(Participant).where(Participant.edition_id == edition_id).order_by(Participant.id)
         ).scalars()
     )
 
