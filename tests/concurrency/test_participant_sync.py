@@ -37,7 +37,7 @@ RUNNERS = 10  # made first; RunSignup edits these, Tracx upserts them by unique_
 
 def _world(db) -> tuple[StartWorld, dict[str, str], str]:
     with db.transaction() as s:
-        owner = accounts.create_user(s, email=OWNER, password="pw")
+        owner = accounts.create_user(s, email=OWNER, password="password-1234")
         key = accounts.create_api_key(s, email=OWNER)
         owner_id = owner.id
     world = build_start_world(db, owner_id=owner_id)

@@ -4,6 +4,7 @@ a given width (a pseudo-terminal), optionally as an unprivileged user."""
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import pty
 import shutil
@@ -44,8 +45,16 @@ def run_startline(
     )
 
 
+@functools.cache
 def can_run_as_nobody() -> bool:
-    return os.geteuid() != 0 or shutil.which("setpriv") is not None
+    """Whether `as_nobody` works here: not root, or root with setpriv and a checkout (its
+    virtualenv) that the unprivileged user can reach (a clone under a private temporary
+    directory is not)."""
+    if os.geteuid() != 0:
+        return True
+    if shutil.which("setpriv") is None:
+        return False
+    return run_startline("--version", env={}, as_nobody=True).returncode == 0
 
 
 def run_in_terminal(*args: str, env: dict[str, str], columns: int, timeout: float = 60) -> str:
