@@ -74,3 +74,10 @@ def test_version_loads_neither_the_database_nor_settings():
     code, loaded, stdout = loaded_modules({}, "--version")
     assert code == 0 and stdout.startswith("startline ")
     assert "sqlalchemy" not in loaded and "pydantic_settings" not in loaded
+
+
+def test_participants_export_does_not_import_the_server_stack(cli, cli_env):
+    code, loaded, stdout = loaded_modules(cli_env, "participants", "export", "--edition", "1")
+    assert code == 1 and stdout == ""  # no such edition: the command ran to the database
+    assert "sqlalchemy" in loaded
+    assert server_stack_in(loaded) == []  # rich too: a progress bar only on a terminal

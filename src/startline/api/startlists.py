@@ -22,32 +22,30 @@ from startline.dialects.tracx.routes import STORE_MULTIPLE, Authorization
 from startline.domain.scopes import is_edition_in_scope
 from startline.http.context import Services
 from startline.startlists.exporting import (
-    FAMILY_NAMES,
     EditionEvents,
     ExportRefused,
-    Family,
     export_chunks,
     prepare_export,
 )
 from startline.startlists.importing import (
-    MATCHES,
-    MODES,
     ImportOptions,
     ImportRefused,
-    ImportReport,
     TooManyRows,
     import_start_list,
 )
-from startline.startlists.reading import DELIMITERS, ENCODINGS
+from startline.startlists.options import (
+    ExportOptions,
+    Lookup,
+    OptionsInvalid,
+    export_options,
+    import_options,
+)
 
 PARTICIPANTS_LIST = "permissions.participants.list"
 CSV_PATH = re.compile(rf"^{PREFIX}/editions/[^/]+/participants\.csv$")
 _PATH_ID = re.compile(r"^[0-9]{1,18}$")
 # The body is spooled: held in memory up to this size, then in a temporary file.
 SPOOL_BYTES = 1024 * 1024
-
-_TRUE = {"", "1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 _REPORT_EXAMPLE = {
     "message": "1 row refused; nothing was written.",
@@ -101,89 +99,16 @@ _IMPORT_BODY = {
 }
 
 
-class _Invalid(Exception):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-
-
-def _param(query: Any, name: str) -> str | None:
+def _lookup(query: Any) -> Lookup:
     """A query parameter by its CLI name (`dry-run`) or with underscores (`dry_run`)."""
-    value = query.get(name)
-    if value is None and "-" in name:
-        value = query.get(name.replace("-", "_"))
-    return None if value is None else str(value)
 
+    def lookup(name: str) -> str | None:
+        value = query.get(name)
+        if value is None and "-" in name:
+            value = query.get(name.replace("-", "_"))
+        return None if value is None else str(value)
 
-def _flag(query: Any, name: str) -> bool:
-    value = _param(query, name)
-    if value is None:
-        return False
-    folded = value.strip().lower()
-    if folded in _TRUE:
-        return True
-    if folded in _FALSE:
-        return False
-    raise _Invalid({name: [f"The {name} field must be true or false."]})
-
-
-def _choice(query: Any, name: str, choices: tuple[str, ...], default: str) -> str:
-    value = _param(query, name)
-    if value is None or not value.strip():
-        return default
-    value = value.strip()
-    if value == "tab" and "\t" in choices:
-        return "\t"
-    if value not in choices:
-        shown = ", ".join("tab" if c == "\t" else c for c in choices)
-        raise _Invalid({name: [f"The selected {name} is invalid (one of {shown})."]})
-    return value
-
-
-def import_options(edition_id: int, query: Any, max_rows: int) -> ImportOptions:
-    """The query's options as ImportOptions, or _Invalid naming every bad one."""
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    readers = {
-        "mode": lambda: _choice(query, "mode", MODES, "upsert"),
-        "match": lambda: _choice(query, "match", MATCHES, "unique_id"),
-        "delimiter": lambda: _choice(query, "delimiter", ("auto", *DELIMITERS), "auto"),
-        "encoding": lambda: _choice(query, "encoding", ENCODINGS, "auto"),
-        "dry_run": lambda: _flag(query, "dry-run"),
-        "partial": lambda: _flag(query, "partial"),
-        "ignore_unknown": lambda: _flag(query, "ignore-unknown"),
-    }
-    for key, read in readers.items():
-        try:
-            values[key] = read()
-        except _Invalid as exc:
-            errors.update(exc.errors)
-    event = _param(query, "event")
-    date_format = _param(query, "date-format")
-    if errors:
-        raise _Invalid(errors)
-    return ImportOptions(
-        edition_id=edition_id,
-        event=event if event and event.strip() else None,
-        date_format=date_format if date_format and date_format.strip() else None,
-        max_rows=max_rows,
-        **values,
-    )
-
-
-def _report_body(report: ImportReport, *, partial: bool) -> tuple[int, dict[str, Any]]:
-    body = report.as_json()
-    if report.refused and not partial:
-        rows = "row" if report.refused == 1 else "rows"
-        message = f"{report.refused} {rows} refused; nothing was written."
-        status = 422
-    elif report.refused:
-        rows = "row" if report.refused == 1 else "rows"
-        message = f"{report.refused} {rows} refused; the others were written."
-        status = 200
-    else:
-        message = "Nothing was written (dry run)." if report.dry_run else "Imported."
-        status = 200
-    return status, {"message": message, **body}
+    return lookup
 
 
 def build_startlists_router(services: Services) -> APIRouter:
@@ -218,9 +143,11 @@ def build_startlists_router(services: Services) -> APIRouter:
         _, edition = await run_in_threadpool(guard, authorization, STORE_MULTIPLE, edition_id)
         try:
             options = import_options(
-                edition, request.query_params, services.settings.batch_max_items
+                edition,
+                _lookup(request.query_params),
+                max_rows=services.settings.batch_max_items,
             )
-        except _Invalid as exc:
+        except OptionsInvalid as exc:
             return unprocessable(exc.errors)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as body:
             async for chunk in request.stream():
@@ -243,27 +170,19 @@ def build_startlists_router(services: Services) -> APIRouter:
         one event only), `columns` (tracx|runsignup|raceresult), `excel` (true: a UTF-8 BOM
         and `;`), `delimiter` (`,`, `;` or `tab`: wins over the default of either)."""
         _, edition = await run_in_threadpool(guard, authorization, PARTICIPANTS_LIST, edition_id)
-        query = request.query_params
         try:
-            family = cast(Family, _choice(query, "columns", FAMILY_NAMES, "tracx"))
-            excel = _flag(query, "excel")
-            delimiter = _choice(query, "delimiter", ("auto", *DELIMITERS), "auto")
-        except _Invalid as exc:
+            asked = export_options(_lookup(request.query_params))
+        except OptionsInvalid as exc:
             return unprocessable(exc.errors)
-        event = _param(query, "event")
         try:
             events, event_id = await run_in_threadpool(
-                prepare_export,
-                services.db,
-                edition_id=edition,
-                event=event if event and event.strip() else None,
+                prepare_export, services.db, edition_id=edition, event=asked.event
             )
         except ExportRefused as exc:
             raise TracxHttpError(404, NOT_FOUND) from exc
         name = f"edition-{edition}-participants.csv"
-        separator = None if delimiter == "auto" else delimiter
         return StreamingResponse(
-            _chunks(services, edition, event_id, family, excel, separator, events),
+            _chunks(services, edition, event_id, asked, events),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}"',
@@ -278,9 +197,7 @@ def _chunks(
     services: Services,
     edition: int,
     event_id: int | None,
-    family: Family,
-    excel: bool,
-    delimiter: str | None,
+    asked: ExportOptions,
     events: EditionEvents,
 ) -> Iterator[bytes]:
     """The CSV in chunks, read in one transaction while the client takes them."""
@@ -288,9 +205,9 @@ def _chunks(
         services.db,
         edition_id=edition,
         event_id=event_id,
-        family=family,
-        excel=excel,
-        delimiter=delimiter,
+        family=asked.family,
+        excel=asked.excel,
+        delimiter=asked.delimiter,
         events=events,
     )
 
@@ -302,5 +219,5 @@ def _import(services: Services, body: BinaryIO, options: ImportOptions) -> JSONR
         raise too_many_items(exc.limit) from None
     except ImportRefused as exc:
         return unprocessable({"file": exc.problems})
-    status, content = _report_body(report, partial=options.partial)
-    return JSONResponse(content, status_code=status)
+    status = 422 if report.refused and not options.partial else 200
+    return JSONResponse(report.document(), status_code=status)

@@ -17,6 +17,7 @@ from startline.cli import (
     db,
     demo,
     keys,
+    participants,
     partners,
     races,
     serve,
@@ -35,7 +36,19 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-COMMAND_MODULES = (serve, db, users, keys, partners, timers, tokens, races, demo, changes)
+COMMAND_MODULES = (
+    serve,
+    db,
+    users,
+    keys,
+    partners,
+    timers,
+    tokens,
+    races,
+    participants,
+    demo,
+    changes,
+)
 for _module in COMMAND_MODULES:
     _module.register(app)
 

@@ -108,6 +108,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    partial: bool = False
     written: bool = False  # whether the import committed (a dry run never does)
     encoding: str = ""
     delimiter: str = ""
@@ -129,6 +130,24 @@ class ImportReport:
             "encoding": self.encoding,
             "delimiter": self.delimiter,
         }
+
+    @property
+    def message(self) -> str:
+        """What happened, in one sentence."""
+        if self.refused:
+            rows = "row" if self.refused == 1 else "rows"
+            if self.written:
+                outcome = "the others were written"
+            elif self.dry_run and self.partial and self.refused < self.rows:
+                outcome = "the others would be written (dry run: nothing was written)"
+            else:
+                outcome = "nothing was written"
+            return f"{self.refused} {rows} refused; {outcome}."
+        return "Nothing was written (dry run)." if self.dry_run else "Imported."
+
+    def document(self) -> dict[str, Any]:
+        """The report as both doors give it to scripts (HTTP's body, the CLI's --json)."""
+        return {"message": self.message, **self.as_json()}
 
 
 class Progress:
@@ -424,6 +443,7 @@ def _import(
     report = ImportReport(
         warnings=warnings,
         dry_run=options.dry_run,
+        partial=options.partial,
         encoding=records.encoding,
         delimiter=records.delimiter,
     )

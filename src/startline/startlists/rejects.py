@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import codecs
 import csv
-from typing import BinaryIO, TextIO
+from typing import IO, BinaryIO
 
 from startline.startlists.headers import REASON, normalize
 from startline.startlists.importing import ImportOptions, ImportReport, open_source
 from startline.startlists.reading import UNDECODABLE
 
 
-def write_rejects(raw: BinaryIO, options: ImportOptions, report: ImportReport, out: TextIO) -> int:
+def write_rejects(raw: BinaryIO, options: ImportOptions, report: ImportReport, out: IO[str]) -> int:
     """Write the rows of `raw` (read again from its start, the same way as the import) that
     `report` did not write to `out`, a text file opened with newline=""; how many."""
     records = open_source(raw, options)
