@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from startline.domain.races import service as races
+from startline.domain.races import read as races
 from tests.contract.runsignup.conftest import NEXT_YEAR, error_of, parse, race_doc
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from startline.db.engine import Database
 from startline.domain.accounts import service as accounts
+from startline.domain.races import create, edit, read
 from startline.domain.races import errors as e
-from startline.domain.races import service
 from startline.domain.races.inputs import Actor, CreateLimit, EventInput, RaceInput, RaceView
 
 YEAR = datetime.now().year + 1
@@ -25,22 +25,22 @@ def owner(db) -> Actor:  # type: ignore[no-untyped-def]
 
 def _create(db: Database, **kwargs: Any) -> RaceView:
     with db.transaction() as session:
-        return service.create_race(session, **kwargs)
+        return create.create_race(session, **kwargs)
 
 
 def _edit(db: Database, **kwargs: Any) -> RaceView:
     with db.transaction() as session:
-        return service.edit_race(session, **kwargs)
+        return edit.edit_race(session, **kwargs)
 
 
 def _get(db: Database, **kwargs: Any) -> RaceView:
     with db.reading() as session:
-        return service.get_race(session, **kwargs)
+        return read.get_race(session, **kwargs)
 
 
 def _list(db: Database, **kwargs: Any) -> list[RaceView]:
     with db.reading() as session:
-        return service.list_races(session, **kwargs)
+        return read.list_races(session, **kwargs)
 
 
 def _race(url: str = "Race1", **fields) -> RaceInput:  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ def test_create_reports_every_problem(db, owner):
 
 def test_url_key_constraint_decides_a_race(db, owner, monkeypatch):
     _create(db, actor=owner, race=_race("Same"))
-    monkeypatch.setattr(service, "url_string_taken", lambda session, url: False)
+    monkeypatch.setattr(create, "url_string_taken", lambda session, url: False)
     with pytest.raises(e.RaceRejected) as caught:
         _create(db, actor=owner, race=_race("SAME"))
     assert [type(p) for p in caught.value.problems] == [e.UrlStringTaken]
@@ -162,13 +162,13 @@ def test_drafts_only_for_owner_and_list_filters(db, owner):
     assert _get(db, race_id=draft.id, viewer=owner).is_draft
     assert [r.url_string for r in _list(db)] == ["Open"]
     assert len(_list(db, viewer=owner)) == 2
-    by_name = _list(db, viewer=owner, filters=service.RaceFilter(name="trail"))
+    by_name = _list(db, viewer=owner, filters=read.RaceFilter(name="trail"))
     assert [r.url_string for r in by_name] == ["Open"]
-    by_state = _list(db, viewer=owner, filters=service.RaceFilter(state="nj"))
+    by_state = _list(db, viewer=owner, filters=read.RaceFilter(state="nj"))
     assert [r.url_string for r in by_state] == ["Draft"]
-    dated = service.RaceFilter(start_date=date(YEAR, 6, 7), end_date=date(YEAR, 6, 7))
+    dated = read.RaceFilter(start_date=date(YEAR, 6, 7), end_date=date(YEAR, 6, 7))
     assert len(_list(db, viewer=owner, filters=dated)) == 2
-    later = service.RaceFilter(start_date=date(YEAR, 6, 8))
+    later = read.RaceFilter(start_date=date(YEAR, 6, 8))
     assert _list(db, viewer=owner, filters=later) == []
     assert len(_list(db, viewer=owner, page=2, per_page=1)) == 1
 
@@ -201,7 +201,7 @@ def test_participant_arriving_after_the_check_still_blocks_the_delete(db, owner,
             )
         )
     # Simulate the race: the pre-check sees no participants, the database still refuses.
-    monkeypatch.setattr(service, "_check_edition_edit", lambda *a, **k: None)
+    monkeypatch.setattr(edit, "_check_edition_edit", lambda *a, **k: None)
     with pytest.raises(e.RaceRejected) as caught:
         _edit(
             db,

@@ -62,7 +62,9 @@ from startline.dialects.runsignup.throttle import ip_bucket, key_bucket, throttl
 from startline.domain.errors import DomainError
 from startline.domain.participants.listing import events_of_race, list_runners
 from startline.domain.participants.service import write_runners
-from startline.domain.races import service as races
+from startline.domain.races import create as race_create
+from startline.domain.races import edit as race_edit
+from startline.domain.races import read as race_read
 from startline.domain.races.access import readable_race
 from startline.domain.races.errors import EditionNotOfRace
 from startline.domain.races.inputs import Actor, CreateLimit, RaceView
@@ -244,7 +246,7 @@ def _write_race(
     settings = services.settings
     try:
         if request.race_id is None:
-            view = races.create_race(
+            view = race_create.create_race(
                 session,
                 actor=actor,
                 race=request.document.race,
@@ -257,7 +259,7 @@ def _write_race(
                 ),
             )
         else:
-            view = races.edit_race(
+            view = race_edit.edit_race(
                 session,
                 actor=actor,
                 race_id=request.race_id,
@@ -373,7 +375,7 @@ def _get_race(services: Services, call: Call) -> Reply:
     future_only = flag_param(call.params, "future_events_only")
     try:
         with services.db.reading() as session:
-            view = races.get_race(session, race_id=race_id, viewer=actor)
+            view = race_read.get_race(session, race_id=race_id, viewer=actor)
     except DomainError as exc:
         raise api_error(exc) from exc
     body = race_object(
@@ -402,7 +404,7 @@ def _date_param(call: Call, name: str) -> date | None:
 def _get_races(services: Services, call: Call) -> Reply:
     page = positive_int_param(call.params, "page", 1)
     per_page = min(positive_int_param(call.params, "results_per_page", 50), MAX_PER_PAGE)
-    filters = races.RaceFilter(
+    filters = race_read.RaceFilter(
         name=text_param(call.params, "name"),
         state=text_param(call.params, "state"),
         country_code=text_param(call.params, "country_code"),
@@ -412,7 +414,7 @@ def _get_races(services: Services, call: Call) -> Reply:
     with_events = flag_param(call.params, "events")
     actor = _optional_actor(services, call)
     with services.db.reading() as session:
-        views = races.list_races(
+        views = race_read.list_races(
             session, viewer=actor, filters=filters, page=page, per_page=per_page
         )
     items = [

@@ -14,7 +14,7 @@ import pycountry
 from startline.domain.accounts.service import is_valid_email
 from startline.domain.races import errors as e
 from startline.domain.races.inputs import EventInput, RaceInput
-from startline.domain.races.timerules import exists_locally, zone_or_none
+from startline.domain.races.timerules import exists_locally, is_past, zone_or_none
 
 EVENT_TYPES = frozenset(
     [
@@ -167,6 +167,14 @@ def validate_race(
         timezone=timezone,
         events=events,
     )
+
+
+def check_past_events(clean: CleanRace, allow_past: bool, now: datetime, out: Collector) -> None:
+    """Events that start in the past need allow_past_event_creation (create and edit)."""
+    zone = zone_or_none(clean.timezone)
+    assert zone is not None
+    if not allow_past and any(is_past(ev.start_time, zone, now) for ev in clean.events):
+        out.add(e.PastEventsNotAllowed())
 
 
 def _validate_address(
