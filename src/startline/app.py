@@ -30,7 +30,14 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    webhook_sender: bool = False,
+) -> FastAPI:
+    """The application; with `webhook_sender` (what `startline serve` asks for unless
+    STARTLINE_WEBHOOK_SENDER=false) a webhook sender thread runs with its lifespan."""
     settings = settings or Settings()
     secret_key = settings.resolved_secret_key()
     db = database or Database(settings.resolved_database_url, **settings.database_options())
@@ -70,6 +77,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(ErrorMiddleware, services=services)
     app.add_middleware(metrics.MetricsMiddleware)
     app.add_middleware(RequestLogMiddleware)
+    if webhook_sender:
+        from startline.webhooks.sender import Sender
+
+        sender = Sender(db, settings, box=services.box)
+        app.router.add_event_handler("startup", sender.start)
+        app.router.add_event_handler("shutdown", sender.stop)  # before the pool is disposed
     pool_sampler = metrics.PoolSampler(db.engine)
     app.router.add_event_handler("startup", pool_sampler.start)
     app.router.add_event_handler("shutdown", pool_sampler.stop)
@@ -144,4 +157,4 @@ def app_from_environment() -> FastAPI:
 
     settings = Settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    return create_app(settings, webhook_sender=settings.webhook_sender)

@@ -48,6 +48,25 @@ def describe_invalid(exc: ValidationError) -> str:
     return f"{variable}={error.get('input')}: {reason}"
 
 
+MAX_RETRY_DELAY_SECONDS = 7 * 86400
+
+
+def parse_schedule(value: str) -> tuple[float, ...]:
+    """`5,300,1800`: the seconds to wait before each retry, in order (at least one)."""
+    delays: list[float] = []
+    for part in value.split(","):
+        try:
+            delay = float(part.strip())
+        except ValueError:
+            raise ValueError(
+                "expected comma-separated seconds between attempts, like 5,300,1800"
+            ) from None
+        if not 0 <= delay <= MAX_RETRY_DELAY_SECONDS or delay != delay:
+            raise ValueError(f"each delay must be from 0 to {MAX_RETRY_DELAY_SECONDS} seconds")
+        delays.append(delay)
+    return tuple(delays)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STARTLINE_", extra="ignore")
 
@@ -90,6 +109,18 @@ class Settings(BaseSettings):
     # The change journal: entries are kept at least this long (`startline changes prune`).
     changes_retention_days: int = Field(default=30, ge=1)
 
+    # Webhooks: the retry schedule (seconds between attempts, comma-separated), targets on
+    # private networks, the time an attempt may take, how often a sender looks for work, how
+    # long a receiver may fail before its subscription is disabled, parallel sends per
+    # process, and whether `startline serve` runs a sender (off: run `startline worker`).
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,50400,72000,86400"
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    webhook_concurrency: int = Field(default=4, ge=1, le=32)
+    webhook_sender: bool = True
+
     # Per-credential request limits (0 = off, the single-tenant default).
     rate_limit_per_minute: int = Field(default=0, ge=0)
 
@@ -108,6 +139,16 @@ class Settings(BaseSettings):
         if value.lower() not in LOG_LEVELS:
             raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
         return value.lower()
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return parse_schedule(self.webhook_retry_schedule)
 
     @field_validator("database_url")
     @classmethod

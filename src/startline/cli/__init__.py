@@ -24,6 +24,8 @@ from startline.cli import (
     timers,
     tokens,
     users,
+    webhooks,
+    worker,
 )
 from startline.cli.errors import OneLineErrors
 
@@ -38,6 +40,7 @@ app = typer.Typer(
 
 COMMAND_MODULES = (
     serve,
+    worker,
     db,
     users,
     keys,
@@ -48,6 +51,7 @@ COMMAND_MODULES = (
     participants,
     demo,
     changes,
+    webhooks,
 )
 for _module in COMMAND_MODULES:
     _module.register(app)

@@ -55,6 +55,26 @@ def emit_rows(
     if as_json:
         print(json.dumps({key: list(rows)}, default=_json_default))
         return
+    _table(rows, columns, empty=f"(no {key})")
+
+
+def emit_list(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    as_json: bool,
+    columns: Sequence[tuple[str, str]],
+    empty: str,
+) -> None:
+    """A list: a JSON array with --json, else the table `emit_rows` prints."""
+    if as_json:
+        print(json.dumps(list(rows), default=_json_default))
+        return
+    _table(rows, columns, empty=empty)
+
+
+def _table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]], *, empty: str
+) -> None:
     cells = [[heading for _, heading in columns]]
     cells += [[text(row.get(field)) for field, _ in columns] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
@@ -63,7 +83,7 @@ def emit_rows(
             "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         )
     if not rows:
-        print(f"(no {key})")
+        print(empty)
 
 
 def _json_default(value: Any) -> Any:

@@ -18,6 +18,12 @@ from startline.domain.accounts.models import (
 from startline.domain.changes.models import Change, JournalState
 from startline.domain.participants.models import Participant
 from startline.domain.races.models import Edition, Event, Race
+from startline.domain.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+    WebhookSubscriptionRace,
+)
 
 __all__ = [
     "ApiKey",
@@ -39,4 +45,8 @@ __all__ = [
     "TimerMember",
     "UsedNonce",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "WebhookSubscriptionRace",
 ]

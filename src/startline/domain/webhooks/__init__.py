@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions to the change journal, their deliveries, and how they are signed."""
