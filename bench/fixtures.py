@@ -59,8 +59,11 @@ def cli(env: dict[str, str], *args: str) -> str:
 
 
 def demo_credentials(env: dict[str, str]) -> dict[str, Any]:
-    """Admin user, API key, signing identity and an all-permissions connect token."""
-    return dict(json.loads(cli(env, "demo", "--json")))
+    """Admin user, API key, signing identity and an all-permissions connect token (on a
+    database other than the embedded SQLite only when asked for)."""
+    embedded = env["STARTLINE_DATABASE_URL"].startswith("sqlite")
+    flags = () if embedded else ("--allow-non-embedded",)
+    return dict(json.loads(cli(env, "demo", "--json", *flags)))
 
 
 @dataclass

@@ -99,6 +99,17 @@ def ratios(rows: list[Row]) -> list[dict[str, Any]]:
                 )
             ),
         )
+        for row in rows:
+            if row["db"] != db or not row["scenario"].startswith("CSV "):
+                continue
+            if row.get("cpu_rows_per_s"):
+                add(db, f"{row['scenario']}: rows per CPU second", row["cpu_rows_per_s"])
+            if row.get("work_cpu_rows_per_s"):
+                add(
+                    db,
+                    f"{row['scenario']}: rows per CPU second less start-up",
+                    row["work_cpu_rows_per_s"],
+                )
         if _find(rows, db, "baseline echo c64 2w"):
             add(
                 db,
@@ -216,6 +227,19 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
                 2,
                 False,
             )
+        csv_rows = [
+            r
+            for r in rows
+            if r["db"] == db and r["scenario"].startswith("CSV ") and r["status"] == "ok"
+        ]
+        for row in csv_rows if db == "sqlite" else []:
+            name = row["scenario"]
+            if " import " in name and "unchanged" not in name:
+                check(db, f"{name} rows/s", value(row, "rows_per_s"), 25_000, True)
+            if " export " in name:
+                check(db, f"{name} rows/s", value(row, "rows_per_s"), 100_000, True)
+        if csv_rows:
+            check(db, "CSV peak RSS MB", max(r["rss_mb"] for r in csv_rows), 400, False)
         if db != "sqlite":
             # The baseline is the control: if it did not scale either, the machine had no
             # free core (wrk, the database and neighbours share 2), so the test says nothing.
@@ -288,4 +312,5 @@ def print_all(
         )
     print("\nRatios (the figures that count: same machine, same run)")
     for r in ratio_rows:
-        print(f"  {r['db']:<10} {r['ratio']:<72} {_fmt(r['value'], '6.3f'):>6}")
+        spec = "6.3f" if (r["value"] or 0) < 100 else "6.0f"  # rows per CPU second: whole
+        print(f"  {r['db']:<10} {r['ratio']:<72} {_fmt(r['value'], spec):>6}")

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import client, raw, spy, start_lists
+from bench import client, csv_lists, raw, spy, start_lists
 from bench.fixtures import (
     Target,
     create_targets,
@@ -115,7 +115,7 @@ class Context:
 
 
 # Scenario groups, for `--only`.
-GROUPS = ("echo", "single", "batch", "race", "get", "participants", "log", "workers")
+GROUPS = ("echo", "single", "batch", "race", "get", "participants", "csv", "log", "workers")
 TRACX_TARGETS = ["ins64", "ins8", "upd", "batch", "raw", "probe", "ins64log", "ins64w2"]
 
 
@@ -129,6 +129,8 @@ def prepare(kind: str, database_url: str, work_dir: Path, options: Options) -> C
     targets = create_targets(database_url, creds["user_id"], TRACX_TARGETS)
     targets.update(create_targets(database_url, creds["user_id"], ["get"], RACE_EVENTS))
     targets.update(create_targets(database_url, creds["user_id"], ["list"]))
+    if options.runs("csv"):
+        targets.update(create_targets(database_url, creds["user_id"], ["csvcli", "csvhttp"]))
     if options.runs("participants"):
         start_list = targets["list"]
         start_lists.seed(database_url, start_list.edition_id, start_list.event_ids)
@@ -447,6 +449,8 @@ def run_kind(kind: str, database_url: str, options: Options) -> Context:
             run_get_xml(ctx, server, 8, get)
         if options.runs("participants"):
             start_lists.run(ctx, server)
+        if options.runs("csv"):
+            csv_lists.run(ctx, server)
     if options.log_check and options.runs("log"):
         with ctx.server(workers=1, log_level="info") as server:
             print(f"== {kind}: one worker, log level info (request log on)", flush=True)
