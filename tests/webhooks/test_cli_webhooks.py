@@ -169,3 +169,38 @@ def test_other_mistakes_are_one_line(cli, receiver, private_ok):
     fails_with(cli("webhooks", "deliveries", webhook_id, "--status", "lost"), "--status")
     fails_with(cli("webhooks", "disable", "abc"), "Invalid value for 'ID'")
     fails_with(cli("webhooks", "deliveries", webhook_id, "--limit", "0"), "--limit")
+
+
+def test_prune_keeps_pending_and_recent_deliveries(cli, db, receiver, private_ok):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from startline.db.base import utcnow
+    from startline.domain.webhooks.models import WebhookDelivery
+
+    created = ok_json(cli("webhooks", "create", "--url", receiver.url, "--all", "--json"))
+    webhook_id = str(created["webhook_id"])
+    old = ok_json(cli("webhooks", "test", webhook_id, "--json"))["delivery_id"]
+    recent = ok_json(cli("webhooks", "test", webhook_id, "--json"))["delivery_id"]
+    receiver.script = [500]
+    pending = ok_json(cli("webhooks", "test", webhook_id, "--json"))["delivery_id"]
+    with db.transaction() as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_([old, pending]))
+            .values(finished_at=utcnow() - timedelta(days=40), created_at=utcnow() - timedelta(40))
+        )
+    assert ok_json(cli("webhooks", "prune", "--json")) == {"deleted": 1, "older_than_days": 30}
+    left = ok_json(cli("webhooks", "deliveries", webhook_id, "--json"))
+    assert sorted(d["delivery_id"] for d in left) == sorted([recent, pending])
+
+
+def test_webhook_commands_do_not_import_the_server_stack(cli, cli_env, receiver, private_ok):
+    from tests.integration.test_cli_startup import loaded_modules, server_stack_in
+
+    created = ok_json(cli("webhooks", "create", "--url", receiver.url, "--all", "--json"))
+    for args in (["list"], ["test", str(created["webhook_id"])]):
+        code, loaded, _ = loaded_modules(cli_env, "webhooks", *args)
+        assert code == 0 and "sqlalchemy" in loaded
+        assert server_stack_in(loaded) == [], args

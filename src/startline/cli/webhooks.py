@@ -207,6 +207,7 @@ def webhooks_redeliver(
 def webhooks_test(webhook_id: WebhookId, as_json: JsonFlag = False) -> None:
     """Send a `webhook.test` message now and show the answer (a failure is retried on the
     schedule by the running server or worker)."""
+    import secrets
     from datetime import timedelta
 
     from startline.db.base import utcnow
@@ -223,7 +224,7 @@ def webhooks_test(webhook_id: WebhookId, as_json: JsonFlag = False) -> None:
             now=utcnow(),
             lease=timedelta(seconds=settings.webhook_timeout_seconds + 30),
             limit=1,
-            claimer="cli-test",
+            claimer=f"cli-{secrets.token_hex(6)}",
             box=box,
             delivery_id=delivery.id,
         )
@@ -249,3 +250,30 @@ def webhooks_test(webhook_id: WebhookId, as_json: JsonFlag = False) -> None:
             "error": attempt.error,
         }
     emit(result, as_json=as_json, title="test message sent")
+
+
+@app.command("prune")
+def webhooks_prune(
+    older_than_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Delete finished deliveries older than this many days "
+            "(default: STARTLINE_CHANGES_RETENTION_DAYS, 30).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete delivered and failed deliveries (and their attempt log) past the retention;
+    pending ones are kept."""
+    from datetime import timedelta
+
+    from startline.db.base import utcnow
+    from startline.domain.webhooks import service
+
+    def action(session: Session, settings: Settings) -> dict[str, Any]:
+        days = older_than_days or settings.changes_retention_days
+        deleted = service.prune_deliveries(session, older_than=utcnow() - timedelta(days=days))
+        return {"deleted": deleted, "older_than_days": days}
+
+    run(action, as_json=as_json, title="webhook deliveries pruned")

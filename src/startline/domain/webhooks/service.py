@@ -390,3 +390,18 @@ def recent_deliveries(
         }
         for d in deliveries
     ]
+
+
+def prune_deliveries(session: Session, *, older_than: datetime) -> int:
+    """Delete deliveries that finished (delivered or failed) before `older_than`, with their
+    attempts; pending ones stay whatever their age. Returns how many went."""
+    finished = select(WebhookDelivery.id).where(
+        WebhookDelivery.status.in_((DELIVERED, FAILED)),
+        WebhookDelivery.finished_at < older_than,
+    )
+    ids = list(session.execute(finished).scalars())
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(chunk)))
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(chunk)))
+    return len(ids)
