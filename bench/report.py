@@ -110,6 +110,24 @@ def ratios(rows: list[Row]) -> list[dict[str, Any]]:
                     f"{row['scenario']}: rows per CPU second less start-up",
                     row["work_cpu_rows_per_s"],
                 )
+        user_echo64 = _find(rows, db, "baseline echo c64 user")
+        for mode in ("insert", "update"):
+            add(
+                db,
+                f"single {mode} c64 user / baseline c64 user (req/s)",
+                _ratio(_find(rows, db, f"single {mode} c64 user"), user_echo64, "rps"),
+            )
+            add(
+                db,
+                f"single {mode} c64 user / baseline c64 user (by server CPU per request)",
+                _inverse(
+                    _ratio(
+                        _find(rows, db, f"single {mode} c64 user"),
+                        user_echo64,
+                        "server_cpu_ms_per_req",
+                    )
+                ),
+            )
         if _find(rows, db, "baseline echo c64 2w"):
             add(
                 db,
@@ -161,22 +179,26 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
 
     n = _n(rows)
     for db in _dbs(rows):
-        echo64 = _find(rows, db, "baseline echo c64")
+        # Issue 15's targets are judged as users run it (the "user" group: a race-scoped
+        # token, full bodies, the request log on), against the echo baseline measured with the
+        # same log setting in the same run (decision 26).
+        user_echo64 = _find(rows, db, "baseline echo c64 user")
         for mode in ("insert", "update"):
             check(
                 db,
-                f"single {mode} c64 / baseline",
-                _ratio(_find(rows, db, f"single {mode} c64"), echo64, "rps"),
-                0.5,
+                f"single {mode} c64 (user) / baseline c64 (user)",
+                _ratio(_find(rows, db, f"single {mode} c64 user"), user_echo64, "rps"),
+                0.25 if db == "sqlite" else 0.12,
                 True,
             )
-            check(
-                db,
-                f"single {mode} c8 p99 ms",
-                value(_find(rows, db, f"single {mode} c8"), "p99_ms"),
-                20,
-                False,
-            )
+            if db == "sqlite":
+                check(
+                    db,
+                    f"single {mode} c8 (user) p99 ms",
+                    value(_find(rows, db, f"single {mode} c8 user"), "p99_ms"),
+                    20,
+                    False,
+                )
         singles = [
             r
             for r in rows
@@ -189,10 +211,18 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
             0,
             False,
         )
-        batch = _starts(rows, db, f"batch {n} insert")
-        raw = _starts(rows, db, f"raw executemany {n} insert")
-        check(db, "batch insert rows/s", value(batch, "rows_per_s"), 50_000, True)
-        check(db, "batch insert / raw executemany", _ratio(batch, raw, "rows_per_s"), 0.3, True)
+        for mode in ("insert", "update"):
+            batch = _starts(rows, db, f"batch {n} {mode}")
+            raw = _starts(rows, db, f"raw executemany {n} {mode}")
+            if db == "sqlite":
+                check(db, f"batch {mode} rows/s", value(batch, "rows_per_s"), 50_000, True)
+            check(
+                db,
+                f"batch {mode} / raw executemany {mode}",
+                _ratio(batch, raw, "rows_per_s"),
+                0.6 if db == "sqlite" else 0.8,
+                True,
+            )
         batch_rows = [
             r
             for r in rows
@@ -243,6 +273,7 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
         if db != "sqlite":
             # The baseline is the control: if it did not scale either, the machine had no
             # free core (wrk, the database and neighbours share 2), so the test says nothing.
+            echo64 = _find(rows, db, "baseline echo c64")
             control = _ratio(_find(rows, db, "baseline echo c64 2w"), echo64, "rps")
             for mode in ("insert", "update"):
                 check(

@@ -16,6 +16,7 @@ from typing import Any
 from bench import client, csv_lists, raw, spy, start_lists
 from bench.fixtures import (
     Target,
+    cli,
     create_targets,
     demo_credentials,
     participant,
@@ -115,15 +116,25 @@ class Context:
 
 
 # Scenario groups, for `--only`.
-GROUPS = ("echo", "single", "batch", "race", "get", "participants", "csv", "log", "workers")
-TRACX_TARGETS = ["ins64", "ins8", "upd", "batch", "raw", "probe", "ins64log", "ins64w2"]
+GROUPS = ("echo", "single", "batch", "race", "get", "participants", "csv", "log", "user", "workers")
+TRACX_TARGETS = [
+    "ins64",
+    "ins8",
+    "upd",
+    "batch",
+    "raw",
+    "probe",
+    "ins64log",
+    "ins64w2",
+    "user64",
+    "user8",
+    "userupd",
+]
 
 
 def prepare(kind: str, database_url: str, work_dir: Path, options: Options) -> Context:
     env = server_env(database_url, work_dir / "data", extra=options.server_env)
     if kind != "sqlite":
-        from bench.fixtures import cli
-
         cli(env, "db", "upgrade")
     creds = demo_credentials(env)  # applies migrations itself on SQLite
     targets = create_targets(database_url, creds["user_id"], TRACX_TARGETS)
@@ -134,12 +145,28 @@ def prepare(kind: str, database_url: str, work_dir: Path, options: Options) -> C
     if options.runs("participants"):
         start_list = targets["list"]
         start_lists.seed(database_url, start_list.edition_id, start_list.event_ids)
-    upd = targets["upd"]
-    raw.upsert(
-        database_url,
-        upd.edition_id,
-        [participant(i, "u", upd.event_ids[:1]) for i in range(options.seeded)],
-    )
+    for name in ("upd", "userupd"):
+        upd = targets[name]
+        raw.upsert(
+            database_url,
+            upd.edition_id,
+            [participant(i, "u", upd.event_ids[:1]) for i in range(options.seeded)],
+        )
+    if options.runs("user"):
+        # What users run: a connect token scoped to the races it writes, not the demo's
+        # all-races token.
+        issued = cli(
+            env,
+            "tokens",
+            "create",
+            "--owner",
+            creds["email"],
+            "--permission",
+            "permissions.participants.store",
+            *(f"--race={targets[name].race_id}" for name in ("user64", "user8", "userupd")),
+            "--json",
+        )
+        creds["race_token"] = json.loads(issued)["token"]
     return Context(kind, database_url, work_dir, options, creds, targets)
 
 
@@ -273,9 +300,10 @@ def run_single(
     probe: tuple[str, str] = ("ok", ""),
 ) -> dict[str, Any]:
     event_id = ctx.targets[target].event_ids[0]
+    token_key = "race_token" if target.startswith("user") else "connect_token"
     env = {
         "BENCH_MODE": mode,
-        "BENCH_TOKEN": ctx.creds["connect_token"],
+        "BENCH_TOKEN": ctx.creds[token_key],
         "BENCH_RACE_ID": str(event_id),
         "BENCH_SEEDED": str(ctx.options.seeded),
     }
@@ -401,6 +429,7 @@ def run_raw(ctx: Context) -> None:
             target.edition_id,
             items,
             ctx.options.server_env.get("STARTLINE_SQLITE_SYNCHRONOUS"),
+            journal_race_id=target.race_id,
         )
         ctx.add(
             {
@@ -410,6 +439,7 @@ def run_raw(ctx: Context) -> None:
                 "seconds": seconds,
                 "rows_per_s": n / seconds,
                 "errors": 0,
+                "detail": "with one journal entry per row",
             }
         )
 
@@ -457,6 +487,16 @@ def run_kind(kind: str, database_url: str, options: Options) -> Context:
             run_echo(ctx, server, 64, " log=info")
             single = probe_participant(ctx, server)
             run_single(ctx, server, "insert", 64, "ins64log", " log=info", probe=single)
+    if options.runs("user"):
+        with ctx.server(workers=1, log_level="info") as server:
+            print(f"== {kind}: as users run it (race token, full bodies, log on)", flush=True)
+            run_echo(ctx, server, 64, " user")
+            run_echo(ctx, server, 8, " user")
+            single = probe_participant(ctx, server)
+            run_single(ctx, server, "insert", 64, "user64", " user", probe=single)
+            run_single(ctx, server, "insert", 8, "user8", " user", probe=single)
+            run_single(ctx, server, "update", 64, "userupd", " user", probe=single)
+            run_single(ctx, server, "update", 8, "userupd", " user", probe=single)
     if options.workers2 and kind != "sqlite" and options.runs("workers"):
         with ctx.server(workers=2) as server:
             print(f"== {kind}: two workers", flush=True)
