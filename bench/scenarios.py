@@ -316,7 +316,7 @@ def run_single(
         connections,
         env,
         probe,
-        profile=connections == 64 and server.workers == 1 and not suffix,
+        profile=connections == 64 and server.workers == 1 and suffix in ("", " user"),
     )
 
 

@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect
 
 from startline.db import probe
 from startline.db.engine import Database
+from startline.db.group_commit import GroupCommitter
 from startline.db.migrate import SchemaOutOfDate, head_revision, prepare_schema
 from startline.domain.accounts.secrets import SecretBox
 from startline.http import metrics
@@ -42,7 +43,13 @@ def create_app(
     secret_key = settings.resolved_secret_key()
     db = database or Database(settings.resolved_database_url, **settings.database_options())
     prepare_schema(db, settings)
-    services = Services(settings=settings, db=db, secret_key=secret_key, box=SecretBox(secret_key))
+    services = Services(
+        settings=settings,
+        db=db,
+        secret_key=secret_key,
+        box=SecretBox(secret_key),
+        writer=GroupCommitter(db),
+    )
 
     app = FastAPI(
         title="startline",
@@ -86,6 +93,7 @@ def create_app(
     pool_sampler = metrics.PoolSampler(db.engine)
     app.router.add_event_handler("startup", pool_sampler.start)
     app.router.add_event_handler("shutdown", pool_sampler.stop)
+    app.router.add_event_handler("shutdown", services.writer.close)  # before the pool goes
     app.router.add_event_handler("shutdown", db.dispose)
     app.router.add_event_handler("shutdown", metrics.process_stopping)
     return app

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from startline.db.engine import Database
+from startline.db.group_commit import GroupCommitter
 from startline.domain.accounts.secrets import SecretBox
 from startline.http.body_limit import BodyLimit
 from startline.settings import Settings
@@ -23,6 +24,9 @@ class Services:
     db: Database
     secret_key: str
     box: SecretBox
+    # Small writes that arrive while a commit is in flight share the next one (the single
+    # Tracx upsert): one fsync acknowledges many of them.
+    writer: GroupCommitter
     # Dialects register how HTTP errors (404, 405, 500, 503) look on the paths they own...
     error_renderers: list[tuple[Callable[[str], bool], ErrorRenderer]] = field(default_factory=list)
     # ...and their body size limits with their own 413 bodies.

@@ -3,6 +3,8 @@ endpoint's permission (403), in that order."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from startline.dialects.tracx.auth import Credential, SessionTokens, authenticate
 from startline.dialects.tracx.errors import (
     TOO_MANY,
@@ -15,6 +17,12 @@ from startline.domain.limits import count_hit
 from startline.http.context import Services
 
 RATE_WINDOW_SECONDS = 60
+
+# The permissions of the Connect endpoints (the names are the domain's: domain/accounts).
+EVENTS_LIST = "permissions.events.list"
+RACES_LIST = "permissions.races.list"
+STORE = "permissions.participants.store"
+STORE_MULTIPLE = "permissions.participants.store-multiple"
 
 
 def authorize(
@@ -36,18 +44,52 @@ def authorize(
     return found
 
 
+def authorize_in(
+    session: Session,
+    services: Services,
+    tokens: SessionTokens,
+    authorization: str | None,
+    permission: str,
+) -> tuple[Credential, ConnectToken]:
+    """`authorize` inside the caller's write transaction (the single upsert's group commit):
+    the credential is read, and the rate-limit hit counted, in the same round as the write.
+    A credential is read once per transaction: the requests of one group share it, as they
+    share the transaction's view of the tokens (a revocation applies from the next one)."""
+    known: dict[str | None, tuple[Credential, ConnectToken] | None]
+    known = session.info.setdefault(_CREDENTIALS_SEEN, {})
+    if authorization in known:
+        found = known[authorization]
+    else:
+        found = known[authorization] = authenticate(session, authorization, tokens)
+    if found is None:
+        raise TracxHttpError(401, UNAUTHENTICATED)
+    _count_and_limit(session, services, found[0])
+    if permission not in found[0].permissions:
+        raise TracxHttpError(403, UNAUTHORIZED)
+    return found
+
+
+_CREDENTIALS_SEEN = "tracx.credentials"
+
+
 def throttle(services: Services, credential: Credential) -> None:
     """Laravel's throttle: N requests per minute per connect token, counted in the database
     so every server process shares the count (0 = off)."""
+    if services.settings.rate_limit_per_minute <= 0:
+        return
+    with services.db.transaction() as session:
+        _count_and_limit(session, services, credential)
+
+
+def _count_and_limit(session: Session, services: Services, credential: Credential) -> None:
     limit = services.settings.rate_limit_per_minute
     if limit <= 0:
         return
-    with services.db.transaction() as session:
-        hit = count_hit(
-            session,
-            bucket=f"tracx:token:{credential.token_id}",
-            window_seconds=RATE_WINDOW_SECONDS,
-        )
+    hit = count_hit(
+        session,
+        bucket=f"tracx:token:{credential.token_id}",
+        window_seconds=RATE_WINDOW_SECONDS,
+    )
     if hit.count > limit:
         raise TracxHttpError(
             429,

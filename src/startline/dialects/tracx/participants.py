@@ -5,12 +5,14 @@ wire names (race_id = event, event_id = edition) and call the domain; domain ref
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from startline.dialects.tracx.auth import Credential
+from startline.dialects.tracx.auth import Credential, SessionTokens
 from startline.dialects.tracx.body import parse_request_data
 from startline.dialects.tracx.errors import (
     NOT_FOUND,
@@ -20,70 +22,111 @@ from startline.dialects.tracx.errors import (
     unknown_event_errors,
     unprocessable,
 )
+from startline.dialects.tracx.guards import STORE, authorize_in
 from startline.dialects.tracx.resources import participant_resource
 from startline.dialects.tracx.validation import validate_participant, validate_participants
+from startline.domain.errors import Retryable
 from startline.domain.participants.errors import (
     EditionNotFound,
     ParticipantClash,
     UnknownEvent,
 )
+from startline.domain.participants.models import Participant
 from startline.domain.participants.rows import Row, full_row
 from startline.domain.participants.service import (
     OPTIONAL_FIELDS,
     ParticipantChange,
-    UpsertOutcome,
     upsert_participant,
     upsert_participants,
 )
-from startline.domain.scopes import event_ids_in_scope, is_event_in_scope
-from startline.domain.unit_of_work import run_in_transaction
+from startline.domain.scopes import RaceScope, event_ids_in_scope, is_event_in_scope
 from startline.http import metrics
 from startline.http.context import Services
 
 _PATH_ID = re.compile(r"^[0-9]{1,18}$")
 
 
-def store_participant(
+# Bodies above this are parsed in the thread pool, not on the event loop.
+_PARSE_INLINE_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """A single upsert's answer, built after the commit that holds it."""
+
+    participant: Participant | None = None
+    errors: dict[str, list[str]] | None = None
+
+
+async def store_participant(
     services: Services,
-    credential: Credential,
+    tokens: SessionTokens,
+    authorization: str | None,
     raw: bytes,
     content_type: str | None,
     query_string: bytes,
 ) -> JSONResponse:
-    data = parse_request_data(raw, content_type, query_string)
+    """The hot path of race day. The body is parsed here; the rest (credential, rate limit,
+    permission, scope, validation, write, journal) is one unit of the process's group
+    committer, so concurrent requests share a transaction and one commit, each in its own
+    savepoint (a refused request rolls back alone). The answer leaves after that commit."""
+    if len(raw) <= _PARSE_INLINE_BYTES:
+        data = parse_request_data(raw, content_type, query_string)
+    else:
+        data = await run_in_threadpool(parse_request_data, raw, content_type, query_string)
     if not isinstance(data, dict):
         data = {}  # a top-level array has none of the fields: "required" errors follow
+
+    def unit(session: Session) -> _Stored | TracxHttpError:
+        try:
+            credential, _ = authorize_in(session, services, tokens, authorization, STORE)
+        except TracxHttpError as refused:
+            return refused  # returned, not raised: a rate-limit hit it counted stays counted
+        return _store_one(session, credential, data)
+
     try:
-        # A raced clash (a concurrent write got there first; on PostgreSQL maybe this same
-        # runner's insert, now committed) is judged again in a new transaction: there it is
+        # A raced clash (another process got there first; on PostgreSQL maybe this same
+        # runner's insert, now committed) is judged again in a later transaction: there it is
         # an update, or a clash with the runner who really holds the value.
-        stored = run_in_transaction(
-            services.db, lambda session: _store_one(session, credential, data)
-        )
+        stored = await services.writer.run(unit, retry_if=_judged_again, attempts=2)
     except ParticipantClash as exc:
         return unprocessable(clash_errors(exc, batch=False))
     except UnknownEvent as exc:
         return unprocessable(unknown_event_errors(exc, batch=False))
-    # Answered after the commit, outside SQLite's write lock.
-    if isinstance(stored, UpsertOutcome):
-        return JSONResponse({"data": participant_resource(stored.participant)})
-    return unprocessable(stored)
+    if isinstance(stored, TracxHttpError):
+        raise stored
+    if stored.errors is not None:
+        return unprocessable(stored.errors)
+    assert stored.participant is not None
+    return JSONResponse({"data": participant_resource(stored.participant)})
 
 
-def _store_one(
-    session: Session, credential: Credential, data: dict[str, Any]
-) -> UpsertOutcome | dict[str, list[str]]:
+_SCOPE_SEEN = "tracx.events_in_scope"
+
+
+def _judged_again(error: BaseException) -> bool:
+    return isinstance(error, Retryable) and error.retryable
+
+
+def _store_one(session: Session, credential: Credential, data: dict[str, Any]) -> _Stored:
     """The upsert's outcome, or the validation errors (nothing written). One transaction for
     the scope check and the write: fewer round trips, and the event cannot leave the scope
     between the two."""
 
+    # Judged once per transaction and scope: a group's requests mostly write the same races.
+    judged: dict[tuple[RaceScope, int], bool] = session.info.setdefault(_SCOPE_SEEN, {})
+
     def race_exists(event_id: int) -> bool:
-        return is_event_in_scope(session, scope=credential.scope, event_id=event_id)
+        key = (credential.scope, event_id)
+        if key not in judged:
+            judged[key] = is_event_in_scope(session, scope=credential.scope, event_id=event_id)
+        return judged[key]
 
     result = validate_participant(data, race_exists=race_exists)
     if result.errors:
-        return result.errors
-    return upsert_participant(session, change=change_from(result.values))
+        return _Stored(errors=result.errors)
+    outcome = upsert_participant(session, change=change_from(result.values))
+    return _Stored(participant=outcome.participant)
 
 
 def store_participants(

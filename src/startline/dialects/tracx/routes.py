@@ -14,7 +14,7 @@ from fastapi.security import APIKeyHeader
 from startline.dialects.tracx import participants
 from startline.dialects.tracx.auth import Credential, SessionTokens
 from startline.dialects.tracx.errors import field_error, unprocessable
-from startline.dialects.tracx.guards import authorize
+from startline.dialects.tracx.guards import EVENTS_LIST, RACES_LIST, STORE_MULTIPLE, authorize
 from startline.dialects.tracx.openapi import (
     BATCH_BODY,
     BATCH_RESPONSES,
@@ -28,11 +28,6 @@ from startline.dialects.tracx.resources import event_resource, race_resource
 from startline.domain.accounts.models import ConnectToken
 from startline.domain.scopes import editions_in_scope, events_in_scope
 from startline.http.context import Services
-
-EVENTS_LIST = "permissions.events.list"
-RACES_LIST = "permissions.races.list"
-STORE = "permissions.participants.store"
-STORE_MULTIPLE = "permissions.participants.store-multiple"
 
 # PHP's FILTER_VALIDATE_INT on a query value: optional sign, no leading zeros.
 _INTEGER = re.compile(r"^[+-]?(0|[1-9][0-9]{0,18})$")
@@ -109,18 +104,14 @@ def build_router(services: Services) -> APIRouter:
     )
     async def store_participant(request: Request, authorization: Authorization) -> JSONResponse:
         """Insert or update one participant, keyed on (event of race_id, unique_id)."""
-        raw = await request.body()
-        content_type = request.headers.get("content-type")
-        query_string = request.scope.get("query_string", b"")
-
-        def authorize_and_store() -> JSONResponse:
-            # One trip to the thread pool for the whole request: this is the hot path.
-            credential, _ = authorize(services, tokens, authorization, STORE)
-            return participants.store_participant(
-                services, credential, raw, content_type, query_string
-            )
-
-        return await run_in_threadpool(authorize_and_store)
+        return await participants.store_participant(
+            services,
+            tokens,
+            authorization,
+            await request.body(),
+            request.headers.get("content-type"),
+            request.scope.get("query_string", b""),
+        )
 
     @router.post(
         "/events/{event_id}/participants",
