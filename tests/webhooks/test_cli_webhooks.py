@@ -131,6 +131,8 @@ def test_rotate_disable_enable_delete(cli, db, receiver, private_ok):
         (["--url", "https://example.com", "--all", "--race", "1"], "give exactly one scope"),
         (["--url", "https://example.com", "--race", "999"], "no race 999"),
         (["--url", "https://example.com", "--timer", "999"], "no timer account 999"),
+        (["--url", "https://example.com", "--timer", "99999999999"], "no timer account"),
+        (["--url", "https://example.com", "--race", "99999999999"], "no race 99999999999"),
         (["--url", "http://127.0.0.1:9/x", "--all"], "127.0.0.1 is a loopback address"),
         (["--url", "http://10.1.2.3/x", "--all"], "private address"),
         (["--url", "http://169.254.169.254/", "--all"], "link-local address"),
@@ -204,3 +206,25 @@ def test_webhook_commands_do_not_import_the_server_stack(cli, cli_env, receiver,
         code, loaded, _ = loaded_modules(cli_env, "webhooks", *args)
         assert code == 0 and "sqlalchemy" in loaded
         assert server_stack_in(loaded) == [], args
+
+
+def test_a_secret_from_another_server_key_is_one_line(cli, db, receiver, private_ok):
+    from sqlalchemy import update
+
+    from startline.domain.accounts.secrets import SecretBox
+
+    created = ok_json(cli("webhooks", "create", "--url", receiver.url, "--all", "--json"))
+    with db.transaction() as session:
+        session.execute(
+            update(WebhookSubscription).values(
+                secret_encrypted=SecretBox("another server key").seal("whsec_AAAA")
+            )
+        )
+    webhook_id = str(created["webhook_id"])
+    fails_with(cli("webhooks", "test", webhook_id), f"rotate-secret {webhook_id}")
+    assert ok_json(cli("webhooks", "list", "--json"))[0]["status"] == "enabled"  # unchanged
+    assert ok_json(cli("webhooks", "deliveries", webhook_id, "--json")) == []
+    rotated = ok_json(cli("webhooks", "rotate-secret", webhook_id, "--json"))
+    receiver.secrets.append(rotated["secret"])
+    assert ok_json(cli("webhooks", "test", webhook_id, "--json"))["status"] == "delivered"
+    assert receiver.messages()[0].verified_with == [0]

@@ -305,3 +305,59 @@ def test_two_senders_never_send_a_delivery_twice(db, wh_settings, box, receiver,
     with db.reading() as session:
         statuses = session.execute(select(WebhookDelivery.status)).scalars().all()
     assert statuses == ["delivered"] * 40
+
+
+def test_the_guard_is_checked_again_at_send_time(db, receiver, subscribe, wh_settings, box):
+    webhook_id = subscribe()  # made while private targets were allowed
+    strict = Sender(db, wh_settings.model_copy(update={"webhook_allow_private": False}), box=box)
+    with db.transaction() as session:
+        service.send_test(session, webhook_id=webhook_id)
+    try:
+        drive(strict, lambda: _deliveries(db, webhook_id)[0]["attempts"] == 1)
+    finally:
+        strict.stop()
+    (delivery,) = _deliveries(db, webhook_id)
+    assert delivery["status"] == "pending"  # retried: DNS may change back
+    assert "127.0.0.1 is a loopback address" in delivery["log"][0]["error"]
+    assert receiver.messages() == []
+
+
+def test_a_secret_sealed_with_another_server_key_disables_the_webhook(
+    db, receiver, subscribe, sender
+):
+    from startline.domain.accounts.secrets import SecretBox
+
+    webhook_id = subscribe()
+    with db.transaction() as session:
+        session.execute(
+            update(WebhookSubscription).values(
+                secret_encrypted=SecretBox("another server key").seal("whsec_AAAA")
+            )
+        )
+        service.send_test(session, webhook_id=webhook_id)
+    drive(sender, lambda: not _subscription(db, webhook_id).enabled)
+    assert "rotate-secret" in _subscription(db, webhook_id).disabled_reason
+    assert receiver.messages() == []
+    assert _deliveries(db, webhook_id)[0]["status"] == "pending"
+
+
+def test_attempts_are_counted_in_the_metrics(db, receiver, subscribe, sender):
+    from prometheus_client import REGISTRY
+
+    def counts():
+        return [
+            REGISTRY.get_sample_value(name) or 0
+            for name in (
+                "startline_webhook_deliveries_total",
+                "startline_webhook_delivery_failures_total",
+            )
+        ]
+
+    before = counts()
+    receiver.script = [500, 502]
+    webhook_id = subscribe()
+    with db.transaction() as session:
+        service.send_test(session, webhook_id=webhook_id)
+    drive(sender, lambda: _deliveries(db, webhook_id)[0]["status"] == "delivered")
+    after = counts()
+    assert after[0] - before[0] == 1 and after[1] - before[1] == 2

@@ -228,27 +228,34 @@ def webhooks_test(webhook_id: WebhookId, as_json: JsonFlag = False) -> None:
             box=box,
             delivery_id=delivery.id,
         )
-    result = {"webhook_id": webhook_id, "delivery_id": delivery.id, "type": service.TEST_TYPE}
-    if claimed:
-        attempt = client.send(
-            claimed[0],
-            timeout=settings.webhook_timeout_seconds,
-            allow_private=settings.webhook_allow_private,
-        )
-        with admin_session(settings) as (session, _):
-            recorded = queue.record(
-                session,
-                claimed=claimed[0],
-                result=attempt,
-                schedule=settings.webhook_retry_delays,
-                disable_after=timedelta(days=settings.webhook_disable_after_days),
-                now=utcnow(),
+        if not claimed:  # nothing is kept: this transaction rolls back
+            fail(
+                f"webhook {webhook_id} cannot sign: its secret cannot be read with this "
+                "server's STARTLINE_SECRET_KEY; give it a new one with `startline webhooks "
+                f"rotate-secret {webhook_id}`"
             )
-        result |= {
-            "status": recorded.status if recorded else "pending",
-            "status_code": attempt.status_code,
-            "error": attempt.error,
-        }
+    attempt = client.send(
+        claimed[0],
+        timeout=settings.webhook_timeout_seconds,
+        allow_private=settings.webhook_allow_private,
+    )
+    with admin_session(settings) as (session, _):
+        recorded = queue.record(
+            session,
+            claimed=claimed[0],
+            result=attempt,
+            schedule=settings.webhook_retry_delays,
+            disable_after=timedelta(days=settings.webhook_disable_after_days),
+            now=utcnow(),
+        )
+    result = {
+        "webhook_id": webhook_id,
+        "delivery_id": delivery.id,
+        "type": service.TEST_TYPE,
+        "status": recorded.status if recorded else "pending",
+        "status_code": attempt.status_code,
+        "error": attempt.error,
+    }
     emit(result, as_json=as_json, title="test message sent")
 
 

@@ -34,6 +34,11 @@ ERROR_CHARS = 500
 GONE = 410
 TOO_MANY_REQUESTS = 429
 
+# A disabled webhook's reason (a message, not a secret).
+UNREADABLE_SECRET = "its secret cannot be read with this server's STARTLINE_SECRET_KEY: " + (
+    "give it a new one with rotate-secret, then enable it"
+)
+
 # What an attempt's answer means.
 DELIVER, RETRY, FAIL, DISABLE = "deliver", "retry", "fail", "disable"
 
@@ -132,11 +137,6 @@ def claim(
     )
     if not rows:
         return []
-    session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_([row.id for row in rows]))
-        .values(claimed_until=now + lease, claimed_by=claimer)
-    )
     subscriptions = {
         sub.id: sub
         for sub in session.execute(
@@ -145,22 +145,35 @@ def claim(
             )
         ).scalars()
     }
-    claimed = []
-    for row in rows:
-        subscription = subscriptions[row.subscription_id]
-        claimed.append(
-            Claimed(
-                delivery_id=row.id,
-                subscription_id=row.subscription_id,
-                message_id=row.message_id,
-                body=row.body,
-                url=subscription.url,
-                secrets=tuple(signing_secrets(subscription, box, now)),
-                attempts=row.attempts,
-                claimer=claimer,
-            )
+    signers: dict[int, tuple[str, ...]] = {}
+    for subscription in subscriptions.values():
+        try:
+            signers[subscription.id] = tuple(signing_secrets(subscription, box, now))
+        except ValueError:
+            # Sealed with another server key (STARTLINE_SECRET_KEY changed): it cannot sign.
+            subscription.enabled = False
+            subscription.disabled_reason = UNREADABLE_SECRET
+    rows = [row for row in rows if row.subscription_id in signers]
+    if not rows:
+        return []
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_([row.id for row in rows]))
+        .values(claimed_until=now + lease, claimed_by=claimer)
+    )
+    return [
+        Claimed(
+            delivery_id=row.id,
+            subscription_id=row.subscription_id,
+            message_id=row.message_id,
+            body=row.body,
+            url=subscriptions[row.subscription_id].url,
+            secrets=signers[row.subscription_id],
+            attempts=row.attempts,
+            claimer=claimer,
         )
-    return claimed
+        for row in rows
+    ]
 
 
 def record(

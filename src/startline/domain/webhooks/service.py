@@ -168,7 +168,9 @@ def create_webhook(
     patterns = parse_types(types)
     if sum([bool(race_ids), timer_id is not None, all_races]) != 1:
         raise InvalidWebhook("give exactly one scope: --race R (repeatable), --timer T or --all")
-    if timer_id is not None and session.get(TimerAccount, timer_id) is None:
+    if timer_id is not None and (
+        not 0 < timer_id <= 2**31 - 1 or session.get(TimerAccount, timer_id) is None
+    ):
         raise InvalidWebhook(f"no timer account {timer_id}")
     for race_id in race_ids:
         if not 0 < race_id <= 2**31 - 1 or session.get(Race, race_id) is None:
@@ -287,8 +289,13 @@ def rotate_secret(
     now = now or utcnow()
     subscription = get_webhook(session, webhook_id, for_update=True)
     secret = signing.new_secret()
-    subscription.previous_secret_encrypted = subscription.secret_encrypted
-    subscription.previous_secret_until = now + ROTATION_OVERLAP
+    try:
+        box.open(subscription.secret_encrypted)
+        subscription.previous_secret_encrypted = subscription.secret_encrypted
+        subscription.previous_secret_until = now + ROTATION_OVERLAP
+    except ValueError:  # sealed with another server key: it cannot sign any more anyway
+        subscription.previous_secret_encrypted = None
+        subscription.previous_secret_until = now
     subscription.secret_encrypted = box.seal(secret)
     return secret, subscription.previous_secret_until
 
