@@ -159,7 +159,10 @@ def test_two_upgrades_at_once(own_database, tmp_path):
 
 # --- files that cannot be written (root ignores modes: these run as an unprivileged user) ---
 
-needs_nobody = pytest.mark.skipif(not can_run_as_nobody(), reason="needs an unprivileged user that can run this checkout's startline")
+needs_nobody = pytest.mark.skipif(
+    not can_run_as_nobody(),
+    reason="needs an unprivileged user that can run this checkout's startline",
+)
 
 
 @pytest.fixture

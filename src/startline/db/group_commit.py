@@ -2,10 +2,12 @@
 transaction, so one commit (one fsync with SQLite's synchronous=FULL, one WAL flush on
 PostgreSQL) acknowledges many of them.
 
-One writer thread per process runs the units in arrival order, each inside a savepoint of
-the group's transaction: a unit that raises is rolled back alone and fails alone, the others
-commit. Every unit's answer is released only after the commit that holds it; if the commit
-fails, every unit of the group fails with that error and nothing of it was written."""
+Writer threads run the units in arrival order, each inside a savepoint of its group's
+transaction: a unit that raises is rolled back alone and fails alone, the others commit. Every
+unit's answer is released only after the commit that holds it; if the commit fails, every
+unit of the group fails with that error and nothing of it was written. SQLite takes one writer
+at a time anyway, so it gets one thread; PostgreSQL gets a few, so one group's round trips to
+the server overlap another's commit."""
 
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ from sqlalchemy.orm import Session
 from startline.db.engine import Database
 
 T = TypeVar("T")
+# Writer threads (so connections) on PostgreSQL: enough to overlap round trips and commits,
+# few enough to keep groups large.
+POSTGRESQL_WRITERS = 4
 logger = logging.getLogger("startline.db.group_commit")
 
 
@@ -37,11 +42,12 @@ class _Unit(Generic[T]):
 class GroupCommitter:
     """Runs write units for one Database on a writer thread, many per transaction."""
 
-    def __init__(self, db: Database, *, max_group: int = 128) -> None:
+    def __init__(self, db: Database, *, max_group: int = 128, writers: int | None = None) -> None:
         self._db = db
         self._max_group = max_group
+        self._writers = writers or (1 if db.is_sqlite else POSTGRESQL_WRITERS)
         self._queue: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
         self._closed = False
 
@@ -75,18 +81,22 @@ class GroupCommitter:
     def close(self, timeout: float = 30.0) -> None:
         """Finish the queued units, then stop the writer thread."""
         self._closed = True
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout)
+        for _ in self._threads:
+            self._queue.put(None)  # one stop mark per writer
+        for thread in self._threads:
+            thread.join(timeout)
 
     def _ensure_started(self) -> None:
-        if self._thread is not None:
+        if self._threads:
             return
         with self._start_lock:
-            if self._thread is None:
-                thread = threading.Thread(target=self._loop, name="startline-writer", daemon=True)
-                thread.start()
-                self._thread = thread
+            if not self._threads:
+                for number in range(self._writers):
+                    thread = threading.Thread(
+                        target=self._loop, name=f"startline-writer-{number}", daemon=True
+                    )
+                    thread.start()
+                    self._threads.append(thread)
 
     def _loop(self) -> None:
         stopping = False

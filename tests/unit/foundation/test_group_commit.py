@@ -33,7 +33,7 @@ def _journal(race_id: int, tag: str):
 
 def test_units_share_commits_and_fail_alone(db):
     world = build_world(db)
-    committer = GroupCommitter(db)
+    committer = GroupCommitter(db, writers=1)  # one writer: the queued units form one group
     gate = threading.Event()
     # Hold the writer on a first unit so the others queue and form one group.
     blocker = committer.submit(lambda session: gate.wait(10))
@@ -51,6 +51,25 @@ def test_units_share_commits_and_fail_alone(db):
         name = s.execute(text("SELECT name FROM races WHERE id = :r"), {"r": world.race_a})
         assert name.scalar_one() == "five"
     assert entities == ['"one"', '"three"', '"five"']
+
+
+def test_several_writers_answer_every_unit_once_and_stop_on_close(db):
+    world = build_world(db)
+    committer = GroupCommitter(db, writers=3)
+
+    def entry(number: int):
+        def work(session):
+            record(session, Entry(type=ChangeType.RACE_UPDATED, race_id=world.race_a, entity=None))
+            return number
+
+        return work
+
+    futures = [committer.submit(entry(number)) for number in range(60)]
+    assert [future.result(timeout=60) for future in futures] == list(range(60))
+    committer.close()
+    assert not any(thread.is_alive() for thread in committer._threads)
+    with db.reading() as s:
+        assert s.execute(select(func.count()).select_from(Change)).scalar_one() == 60
 
 
 def test_a_retryable_refusal_runs_again_in_a_later_group(db):
