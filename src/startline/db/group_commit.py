@@ -20,6 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from startline.db.engine import Database
@@ -36,6 +37,7 @@ class _Unit(Generic[T]):
     work: Callable[[Session], T]
     retry_if: Callable[[BaseException], bool] | None
     attempts_left: int
+    conflicts_left: int = 3
     future: Future[T] = field(default_factory=Future)
 
 
@@ -138,18 +140,44 @@ class GroupCommitter:
                         done.append((unit, result, None))
         except Exception as exc:  # the transaction or its commit failed: nothing was written
             for unit, _, _ in done:
-                unit.future.set_exception(exc)
+                if not self._retry_conflict(unit, exc):
+                    unit.future.set_exception(exc)
             return
         for unit, result, error in done:
             if error is None:
                 unit.future.set_result(result)
+            elif self._retry_conflict(unit, error):
+                pass
             elif unit.retry_if is not None and unit.attempts_left > 1 and unit.retry_if(error):
                 # Judged again in a later transaction (e.g. another process got there first).
                 unit.attempts_left -= 1
-                unit.future = _relay(unit.future)
-                self._queue.put(unit)
+                self._requeue(unit)
             else:
                 unit.future.set_exception(error)
+
+    def _retry_conflict(self, unit: _Unit[Any], error: BaseException) -> bool:
+        """Two transactions on PostgreSQL locked rows in opposite orders (groups hold many
+        rows) and the server broke the deadlock with this unit's statement: the request itself
+        was fine, so it runs again in a later group (a few times at most)."""
+        if not _is_conflict(error) or unit.conflicts_left <= 0:
+            return False
+        unit.conflicts_left -= 1
+        self._requeue(unit)
+        return True
+
+    def _requeue(self, unit: _Unit[Any]) -> None:
+        unit.future = _relay(unit.future)
+        self._queue.put(unit)
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race, not
+# the argument; running the unit again is the documented answer.
+_CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _is_conflict(error: BaseException) -> bool:
+    original = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(original, "sqlstate", None) in _CONFLICT_SQLSTATES
 
 
 def _relay(outer: Future[T]) -> Future[T]:

@@ -8,6 +8,7 @@ from concurrent.futures import wait
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from startline.db.group_commit import GroupCommitter
 from startline.domain.changes.journal import Entry, record
@@ -119,3 +120,25 @@ def test_a_failed_commit_fails_every_unit_and_writes_nothing(db, monkeypatch):
     committer.close()
     with db.reading() as s:
         assert s.execute(select(func.count()).select_from(Change)).scalar_one() == 0
+
+
+def test_a_unit_that_lost_a_deadlock_runs_again(db):
+    world = build_world(db)
+    committer = GroupCommitter(db)
+    runs: list[int] = []
+
+    class DeadlockDetected(Exception):
+        sqlstate = "40P01"
+
+    def unlucky(session):
+        runs.append(1)
+        if len(runs) < 3:
+            raise DBAPIError("UPDATE ...", {}, DeadlockDetected("deadlock detected"))
+        return _journal(world.race_a, "third time")(session)
+
+    assert committer.submit(unlucky).result(timeout=30) == "third time"
+    assert len(runs) == 3
+    plain = committer.submit(lambda session: (_ for _ in ()).throw(Refused("no")))
+    with pytest.raises(Refused):
+        plain.result(timeout=30)
+    committer.close()
