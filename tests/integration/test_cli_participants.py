@@ -9,6 +9,8 @@ import codecs
 import csv
 import io
 import json
+import os
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -433,3 +435,22 @@ def test_a_small_import_on_a_terminal_shows_no_progress_bar(cli_env, db, world, 
     )
     assert "\x1b" not in shown and "rows/s" not in shown
     assert shown.splitlines()[-1] == "Imported."
+
+
+def test_a_file_that_cannot_seek_is_read_whole_first(startline, db, world, tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    data = "unique_id,first_name,last_name,event\np1,Ann,Lee,10K\np2,Bo,Ek,5K\n"
+
+    def feed() -> None:
+        with fifo.open("w") as out:  # blocks until startline opens the pipe
+            out.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    report = report_of(
+        startline("participants", "import", str(fifo), "--edition", str(world.edition_1), "--json")
+    )
+    writer.join(timeout=10)
+    assert (report["created"], report["refused"]) == (2, 0)
+    assert sorted(runners(db, world.edition_1)) == ["p1", "p2"]
