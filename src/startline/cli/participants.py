@@ -34,9 +34,6 @@ def register(root: typer.Typer) -> None:
 
 
 Edition = Annotated[int, typer.Option("--edition", metavar="EDITION", help="The edition id.")]
-DelimiterOption = Annotated[
-    str | None, typer.Option(metavar="auto|,|;|tab", help="The delimiter (default: auto).")
-]
 
 
 def _lookup(given: dict[str, Any]) -> Lookup:
@@ -105,7 +102,9 @@ def participants_import(
             "imports again.",
         ),
     ] = None,
-    delimiter: DelimiterOption = None,
+    delimiter: Annotated[
+        str | None, typer.Option(metavar="auto|,|;|tab", help="The delimiter (default: auto).")
+    ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
@@ -271,7 +270,10 @@ def participants_export(
     excel: Annotated[
         bool, typer.Option("--excel", help="For Excel: a UTF-8 BOM and `;` between columns.")
     ] = False,
-    delimiter: DelimiterOption = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(metavar=",|;|tab", help="The delimiter (default: `,`; `;` with --excel)."),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", metavar="FILE", help="Write here (default: stdout)."),
