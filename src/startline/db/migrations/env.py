@@ -52,7 +52,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no database: set sqlalchemy.url or pass a connection")
+    engine = make_engine(url)
     try:
         with engine.connect() as connection:
             _run(connection)

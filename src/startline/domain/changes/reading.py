@@ -140,7 +140,7 @@ def editions_changed(session: Session, *, after: int, up_to: int) -> dict[int, i
         .where(Change.edition_id.is_not(None))
         .group_by(Change.edition_id)
     )
-    return {edition_id: position for edition_id, position in rows}
+    return {edition_id: position for edition_id, position in rows if edition_id is not None}
 
 
 def prune(session: Session, *, older_than: datetime) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from startline.domain.participants.errors import Clash, ClashField
 from startline.domain.participants.rows import (
@@ -42,7 +43,10 @@ def clashes_after(existing: Existing, rows: Sequence[Row]) -> list[Clash]:
         else:
             index_of[unique_id] = index
     for field, column, held_at in _UNIQUE:
-        after: dict[str, str | None] = {u: held[held_at] for u, held in existing.items()}
+        # held_at picks one of the two value columns (start number, chip) of the tuple.
+        after: dict[str, str | None] = {
+            u: cast("str | None", held[held_at]) for u, held in existing.items()
+        }
         for unique_id, index in index_of.items():
             row = rows[index]
             if field in row[ROW_SETS]:

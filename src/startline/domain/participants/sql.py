@@ -231,16 +231,16 @@ def write_rows(
             values = (*values, new_id)
         groups.setdefault((row[ROW_SETS], new_id is not None), []).append(values)
     changed = 0
-    for (sets, with_ids), values in groups.items():
+    for (sets, with_ids), group in groups.items():
         if not is_sqlite:
-            columns = tuple(list(column) for column in zip(*values, strict=True))
+            columns = tuple(list(column) for column in zip(*group, strict=True))
             result = connection.exec_driver_sql(
                 postgres_batch_sql(sets, with_ids), (edition_id, stamp, stamp, origin, *columns)
             )
             changed += result.rowcount
             continue
         statements: dict[int, str] = {}
-        for chunk in _chunks(values, SQLITE_ROWS_PER_STATEMENT):
+        for chunk in _chunks(group, SQLITE_ROWS_PER_STATEMENT):
             sql = statements.get(len(chunk))
             if sql is None:
                 sql = statements[len(chunk)] = _sqlite_batch_sql(sets, len(chunk), with_ids)

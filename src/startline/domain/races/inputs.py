@@ -7,13 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeVar
 
 from startline.domain.races.errors import RaceProblem
-
-T = TypeVar("T")
-# A parsed value, or the problem that kept the dialect from parsing it.
-Parsed = T | RaceProblem
 
 
 @dataclass(frozen=True)
