@@ -77,11 +77,10 @@ async def store_participant(
     if not isinstance(data, dict):
         data = {}  # a top-level array has none of the fields: "required" errors follow
 
-    def unit(session: Session) -> _Stored | TracxHttpError:
-        try:
-            credential, _ = authorize_in(session, services, tokens, authorization, STORE)
-        except TracxHttpError as refused:
-            return refused  # returned, not raised: a rate-limit hit it counted stays counted
+    def unit(session: Session) -> _Stored:
+        # A refusal (401, 429, 403) raises: its savepoint rolls back, a 429's count too
+        # (a throttled request is not counted, as everywhere).
+        credential, _ = authorize_in(session, services, tokens, authorization, STORE)
         return _store_one(session, credential, data)
 
     try:
@@ -93,8 +92,6 @@ async def store_participant(
         return unprocessable(clash_errors(exc, batch=False))
     except UnknownEvent as exc:
         return unprocessable(unknown_event_errors(exc, batch=False))
-    if isinstance(stored, TracxHttpError):
-        raise stored
     if stored.errors is not None:
         return unprocessable(stored.errors)
     assert stored.participant is not None
