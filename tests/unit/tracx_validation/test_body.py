@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from startline.dialects.tracx import body
 from startline.dialects.tracx.body import parse_php_form, parse_request_data, trim_string
 from tests.support.tracx_seed import SEED_CURL_BODY, SEED_PARTICIPANT
 
@@ -186,3 +189,27 @@ def test_trim_is_laravels_not_pythons(value: str, trimmed: str | None) -> None:
 def test_python_strip_would_differ() -> None:
     # Guards the point of trim_string: the two disagree on Unicode spaces.
     assert "\u00a0a".strip() == "a" != trim_string("\u00a0a")
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_json_values, spaced=st.booleans())
+def test_the_fast_parser_reads_what_the_stdlib_reads(value: object, spaced: bool) -> None:
+    """orjson runs first on every body; wherever it accepts the text its reading must be the
+    stdlib's (PHP's rules then apply to both alike)."""
+    text = json.dumps(value, indent=1 if spaced else None, ensure_ascii=spaced)
+    assert body._parse_json(text) == body._clean(
+        body._parse_json_like_php(text), body._SURROGATE_ESCAPE.search(text) is not None
+    )

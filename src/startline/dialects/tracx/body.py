@@ -7,6 +7,8 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import orjson
+
 __all__ = ["parse_request_data", "parse_php_form", "trim_string", "TRIM_CHARACTERS"]
 
 # Laravel's TrimStrings / Str::trim set as the contract fixes it: ASCII whitespace (PCRE's \s
@@ -104,15 +106,26 @@ def _assert_no_surrogates(value: str) -> None:
 def _parse_json(text: str) -> Any:
     """Parse like PHP's json_decode($body, true), raising _NotJson where PHP fails."""
     try:
-        parsed = json.loads(text, parse_constant=_reject_constant)
+        # orjson first (a 50,000-runner batch spent a fifth of its time in the stdlib
+        # parser): what it accepts it reads as the stdlib does. What it refuses (NaN, lone
+        # surrogates, integers beyond 64 bits, deep nesting, bad UTF-8) is judged by the
+        # stdlib path and PHP's rules below.
+        parsed = orjson.loads(text)
+    except ValueError:
+        parsed = _parse_json_like_php(text)
+    return _clean(parsed, _SURROGATE_ESCAPE.search(text) is not None)
+
+
+def _parse_json_like_php(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         if "digits" not in str(exc):
             raise _NotJson(str(exc)) from exc
         # Python refuses to convert integers over 4300 digits; PHP reads them as floats.
-        parsed = _parse_json_with_long_integers(text)
+        return _parse_json_with_long_integers(text)
     except RecursionError as exc:
         raise _NotJson("depth") from exc
-    return _clean(parsed, _SURROGATE_ESCAPE.search(text) is not None)
 
 
 def _php_integer(text: str) -> int | float:
