@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from startline.db.engine import Database
+from startline.db.group_commit import GroupCommitter
 from startline.domain.accounts import service as accounts
 from tests.support.seed import SeededRace, connect_token, seed_race
 from tests.support.tcp_proxy import proxy_to
@@ -57,12 +58,13 @@ def _runner(event_id: int, number: int) -> dict[str, Any]:
 def serving_from(app: Any, database: Database) -> Iterator[None]:
     """The app's routes use `database` (a faulty one) for the duration."""
     services = app.state.services
-    original = services.db
-    services.db = database
+    original, original_writer = services.db, services.writer
+    services.db, services.writer = database, GroupCommitter(database)
     try:
         yield
     finally:
-        services.db = original
+        services.writer.close()
+        services.db, services.writer = original, original_writer
         database.dispose()
 
 
