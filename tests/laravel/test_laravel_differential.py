@@ -6,9 +6,8 @@ error-key order included. Skips when PHP or the packages are missing, unless
 STARTLINE_REQUIRE_LARAVEL=1 (CI: .ci/install-php.sh), where it fails instead.
 
 Known differences, adjusted here on purpose (docs/decisions.md, "Tracx validation"):
-- Trimming: Laravel's `\\s` under PCRE's /u is Unicode-aware (it trims U+00A0, U+3000, ...);
-  the contract trims ASCII whitespace plus U+FEFF/U+200B/U+200E only. validate.php uses the
-  contract's set, and test_php_trims_unicode_spaces_unlike_the_contract pins the difference.
+- None in trimming: validate.php uses Laravel's own pattern, and
+  test_the_trim_set_is_phps_over_every_code_point compares the two sets whole.
 - Year 0000 passes Laravel's date_format:Y-m-d but is no Python date: startline refuses it, so
   the generator never sends it (unit-tested instead).
 - A batch body that is not a non-empty list is startline's own rule (Laravel has no rule on the
@@ -34,7 +33,7 @@ from urllib.parse import quote_plus
 import pycountry
 import pytest
 
-from startline.dialects.tracx.body import parse_request_data
+from startline.dialects.tracx.body import TRIM_CHARACTERS, parse_request_data
 from startline.dialects.tracx.errors import error_response_body
 from startline.dialects.tracx.validation import validate_participant, validate_participants
 from tests.support.tracx_seed import SEED_PARTICIPANT
@@ -425,12 +424,21 @@ def test_generated_cases_match_laravel(php: str) -> None:
     _compare(php, cases)
 
 
-def test_php_trims_unicode_spaces_unlike_the_contract(php: str) -> None:
-    """Pins the one deliberate trimming difference: real Laravel's pattern trims U+00A0."""
+def test_the_trim_set_is_phps_over_every_code_point(php: str) -> None:
+    """Laravel's pattern run by PHP on every code point (surrogates excluded) removes exactly
+    TRIM_CHARACTERS: the Unicode spaces of PCRE2's `\\s` under /u plus U+FEFF/U+200B/U+200E."""
     script = (
-        "echo json_encode(preg_replace('~^[\\s\\x{FEFF}\\x{200B}]+|[\\s\\x{FEFF}\\x{200B}]+$~u',"
-        " '', \"\\u{a0}x\\u{3000}\"));"
+        "$out = [];"
+        " for ($cp = 0; $cp <= 0x10FFFF; $cp++) {"
+        "  if ($cp >= 0xD800 && $cp <= 0xDFFF) continue;"
+        "  $ch = mb_chr($cp, 'UTF-8');"
+        "  if (preg_replace('~^[\\s\\x{FEFF}\\x{200B}\\x{200E}]+"
+        "|[\\s\\x{FEFF}\\x{200B}\\x{200E}]+$~u', '', 'a' . $ch . 'a' . $ch) === 'a' . $ch . 'a')"
+        "   $out[] = $cp;"
+        " }"
+        " echo json_encode($out);"
     )
     done = subprocess.run([php, "-r", script], capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout) == "x"
-    assert parse_request_data(b'{"a": "\\u00a0x\\u3000"}', None, b"") == {"a": "\u00a0x\u3000"}
+    trimmed_by_php = {chr(code) for code in json.loads(done.stdout)}
+    assert trimmed_by_php == set(TRIM_CHARACTERS)
+    assert parse_request_data(b'{"a": "\\u00a0x\\u3000"}', None, b"") == {"a": "x"}

@@ -7,8 +7,8 @@
 //
 // Debian ships Laravel 8's Validator; its rule semantics are Laravel 10's for every rule used
 // here. The adjustments below make it speak the contract (see docs/decisions.md, "Tracx
-// validation"): Laravel 10+ messages, Laravel 10's summary, TrimStrings with the contract's
-// character set, explicit per-index keys for batches, and startline's own rules (country,
+// validation"): Laravel 10+ messages, Laravel 10's summary, Laravel 11's TrimStrings pattern,
+// explicit per-index keys for batches, and startline's own rules (country,
 // race in scope, NUL characters, a later duplicate unique_id).
 
 require_once 'Illuminate/Validation/autoload.php';
@@ -37,10 +37,9 @@ const MESSAGES = [
     'validation.integer' => 'The :attribute field must be an integer.',
 ];
 
-// The contract's TrimStrings set: ASCII whitespace plus Laravel 11's invisible characters.
-// (Laravel's own pattern uses \s under /u, which PHP compiles with PCRE2_UCP and so also trims
-// U+00A0 and the other Unicode spaces; the contract says ASCII only.)
-const TRIM_PATTERN = '~^[ \t\n\x0B\f\r\x{FEFF}\x{200B}\x{200E}]+|[ \t\n\x0B\f\r\x{FEFF}\x{200B}\x{200E}]+$~u';
+// Laravel's TrimStrings (Laravel 11's Str::trim; Laravel 10 lacks only U+200E): `\s` under /u,
+// which PHP compiles with PCRE2_UCP, so every Unicode space is trimmed too (decision 18).
+const TRIM_PATTERN = '~^[\s\x{FEFF}\x{200B}\x{200E}]+|[\s\x{FEFF}\x{200B}\x{200E}]+$~u';
 
 final class IsoCountry implements Rule
 {

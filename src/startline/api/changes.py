@@ -19,7 +19,6 @@ from startline.dialects.tracx.auth import Credential, SessionTokens
 from startline.dialects.tracx.errors import Errors, field_error, unprocessable
 from startline.dialects.tracx.guards import authorize
 from startline.dialects.tracx.routes import Authorization
-from startline.dialects.tracx.validation.php import filter_validate_int
 from startline.domain.accounts.service import SCOPE_ALL
 from startline.domain.changes.models import Change
 from startline.domain.changes.reading import (
@@ -30,6 +29,7 @@ from startline.domain.changes.reading import (
     journal_head,
     position_after,
 )
+from startline.domain.ids import filter_int
 from startline.domain.races.models import Race
 from startline.http.context import Services
 
@@ -165,7 +165,7 @@ def _page(
 def _bounded(raw: str | None, name: str, default: int, low: int, high: int, errors: Errors) -> int:
     if raw is None or not raw.strip():
         return default
-    value = filter_validate_int(raw)
+    value = filter_int(raw)
     if value is None:
         errors.update(field_error(name, "integer"))
         return default

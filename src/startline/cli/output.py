@@ -12,7 +12,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from startline.domain.text import CONTROL_CHARACTER_CLASS
+
+# The stored texts' control characters plus the C1 range a terminal may also obey (U+009B
+# starts an escape sequence on some terminals), which stored texts may hold.
+_TERMINAL_CONTROL = re.compile(f"[{CONTROL_CHARACTER_CLASS}\\x80-\\x9f]")
 
 
 def text(value: Any) -> str:
@@ -25,7 +29,7 @@ def text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(text(item) for item in value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", str(value))
+    return _TERMINAL_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", str(value))
 
 
 def emit(record: Mapping[str, Any], *, as_json: bool, title: str) -> None:

@@ -13,15 +13,8 @@ from sqlalchemy.orm import Session
 
 from startline.domain.accounts.models import ConnectToken, ConnectTokenRace
 from startline.domain.accounts.service import SCOPE_ALL, SCOPE_RACES, SCOPE_TIMER
+from startline.domain.ids import is_storable_id
 from startline.domain.races.models import Edition, Event, Race
-
-# Ids are 32-bit integer columns: PostgreSQL refuses to compare a larger bound value with
-# them ("integer out of range"), so an id beyond the range is simply one that does not exist.
-MAX_ID = 2**31 - 1
-
-
-def is_storable_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
 
 
 @dataclass(frozen=True)

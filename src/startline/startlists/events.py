@@ -9,9 +9,9 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from startline.domain.ids import is_storable_id
 from startline.domain.participants.errors import EditionNotFound
 from startline.domain.races.models import Edition, Event
-from startline.domain.scopes import is_storable_id
 
 
 def _folded(name: str) -> str:

@@ -369,6 +369,7 @@ def test_checks_come_in_the_contracts_order(rsu, start, db):
         {"registered_after_timestamp": "yesterday"},
         {"registered_before_timestamp": "9" * 19},
         {"search_last_name": "a\x00b"},
+        {"search_first_name": "a\x7fb"},
         {"supports_nb": "maybe"},
         {"include_questions": "sure"},
     ],

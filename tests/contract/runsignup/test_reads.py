@@ -117,6 +117,10 @@ def test_races_paging_and_filters(rsu):
         ({"results_per_page": "-1"}, 3),
         ({"page": "x"}, 3),
         ({"events": "maybe"}, 3),
+        # A text filter with a control character; DEL is one (decision 19).
+        ({"name": "Race\x01"}, 3),
+        ({"name": "Race\x7f"}, 3),
+        ({"state": "\x7fPA"}, 3),
     ],
 )
 def test_races_bad_parameters(rsu, params, code):

@@ -131,6 +131,40 @@ def test_strings_are_trimmed_before_storing(client, world, tokens):
     assert data["first_name"] == "Kris" and data["team_name"] is None
 
 
+def test_unicode_spaces_are_trimmed_before_storing(client, db, world, tokens):
+    """Decision 18: Laravel's TrimStrings trims Unicode whitespace (U+00A0, U+3000, ...)."""
+    body = participant(
+        world.event_a1_10k,
+        "\u00a0r1\u3000",
+        start_number="r1",
+        chip_code="\u300000000r1\u00a0",
+        first_name="\u00a0Kris\u3000",
+        last_name="\u2003Kuiper\u00a0",
+        team_name="\u3000",
+    )
+    data = _post(client, tokens.races, body).json()["data"]
+    assert (data["unique_id"], data["first_name"], data["last_name"]) == ("r1", "Kris", "Kuiper")
+    assert data["chip_code"] == "00000r1"
+    assert data["team_name"] is None
+    stored = _rows(db, world.edition_a1)["r1"]
+    assert (stored.first_name, stored.last_name) == ("Kris", "Kuiper")
+    batch = client.post(
+        f"/v1/connect/events/{world.edition_a1}/participants",
+        json=[
+            participant(
+                world.event_a1_10k,
+                "\u3000r2",
+                chip_code="00000r2",
+                start_number="r2",
+                first_name="Kris\u00a0",
+            )
+        ],
+        headers={"Authorization": tokens.races},
+    )
+    assert batch.status_code == 200, batch.text
+    assert _rows(db, world.edition_a1)["r2"].first_name == "Kris"
+
+
 def test_race_id_beyond_the_column_range_is_invalid_not_an_error(client, world, tokens):
     for race_id in (2**62, -(2**62), 0):
         body = {**participant(world.event_a1_10k, "r1"), "race_id": race_id}

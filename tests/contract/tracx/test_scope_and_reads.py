@@ -99,6 +99,31 @@ def test_races_event_id_must_be_an_integer(client, tokens):
         assert response.json()["errors"] == {"event_id": ["The event id field must be an integer."]}
 
 
+def test_races_event_id_is_trimmed_like_laravel(client, world, tokens):
+    """Decision 18: the query value is trimmed by TrimStrings (Unicode whitespace) before
+    FILTER_VALIDATE_INT, so a no-break space before the id still names the event."""
+    headers = {"Authorization": tokens.races}
+    expected = [world.event_a1_10k, world.event_a1_half]
+    for query in (
+        f"%C2%A0{world.edition_a1}",
+        f"{world.edition_a1}%E3%80%80",
+        f"+{world.edition_a1}",
+    ):
+        response = client.get(f"/v1/connect/races?event_id={query}", headers=headers)
+        assert response.status_code == 200, (query, response.text)
+        assert [item["id"] for item in response.json()["data"]["items"]] == expected
+    # Not whitespace to PHP (Python's str.strip() would remove U+001C), and blank after trimming.
+    for query, rule in (
+        (f"%1C{world.edition_a1}", "must be an integer."),
+        (f"{world.edition_a1}%00", "must be an integer."),
+        (f"{world.edition_a1}[]", "must be an integer."),
+        ("%C2%A0%E2%80%8B", "is required."),
+    ):
+        response = client.get(f"/v1/connect/races?event_id={query}", headers=headers)
+        assert response.status_code == 422, query
+        assert response.json()["errors"] == {"event_id": [f"The event id field {rule}"]}
+
+
 def test_participant_out_of_scope_race_is_invalid(client, db, world, tokens):
     response = client.post(
         "/v1/connect/participant",

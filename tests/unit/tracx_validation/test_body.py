@@ -170,12 +170,16 @@ def test_nested_strings_are_trimmed_everywhere() -> None:
         ("", None),
         ("   ", None),
         ("a b", "a b"),
-        # Not in the contract's set, though str.strip() removes them:
-        ("\u00a0a\u00a0", "\u00a0a\u00a0"),
-        ("\u3000a", "\u3000a"),
+        # PHP's \s under /u is Unicode's whitespace (decision 18), U+180E and U+0085 included:
+        ("\u00a0a\u00a0", "a"),
+        ("\u3000a", "a"),
+        ("\u2028a\u2029", "a"),
+        ("a\x85", "a"),
+        ("\u180e\u1680a\u202f\u205f", "a"),
+        ("\u2000\u200a", None),
+        ("a\u00a0b", "a\u00a0b"),
+        # Not PHP's whitespace, though str.strip() removes them:
         ("\x1ca\x1f", "\x1ca\x1f"),
-        ("\u2028a\u2029", "\u2028a\u2029"),
-        ("a\x85", "a\x85"),
         # U+0000 stays so that the field reports it.
         ("\x00a", "\x00a"),
         (" \x00 ", "\x00"),
@@ -187,8 +191,15 @@ def test_trim_is_laravels_not_pythons(value: str, trimmed: str | None) -> None:
 
 
 def test_python_strip_would_differ() -> None:
-    # Guards the point of trim_string: the two disagree on Unicode spaces.
-    assert "\u00a0a".strip() == "a" != trim_string("\u00a0a")
+    # Guards the point of trim_string: the two disagree on the information separators and on
+    # U+180E (no longer Unicode whitespace, still PCRE's).
+    assert "\x1ca".strip() == "a" != trim_string("\x1ca")
+    assert "\u180ea".strip() == "\u180ea" != trim_string("\u180ea")
+
+
+def test_query_values_are_trimmed_like_bodies() -> None:
+    query = b"first_name=%C2%A0Kris%E3%80%80&race_id=%C2%A01"
+    assert parse_request_data(b"", None, query) == {"first_name": "Kris", "race_id": "1"}
 
 
 _json_values = st.recursive(

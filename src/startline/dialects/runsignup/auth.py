@@ -17,6 +17,7 @@ from startline.domain.accounts.lockout import hold_account
 from startline.domain.accounts.models import User
 from startline.domain.accounts.secrets import DUMMY_PASSWORD_HASH, password_matches
 from startline.domain.races.inputs import Actor
+from startline.domain.text import has_control_character
 from startline.settings import Settings
 
 logger = logging.getLogger("startline.runsignup")
@@ -108,7 +109,7 @@ def login(session: Session, *, email: str, password: str, settings: Settings) ->
 
 
 def _printable(text: str) -> bool:
-    return not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+    return not has_control_character(text)
 
 
 def logout(session: Session, *, key: str, secret: str) -> None:

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 from startline.dialects.runsignup.errors import ApiError, Code
+from startline.domain.ids import MAX_ID
 from startline.domain.races import errors as e
 from startline.domain.races.inputs import EventInput, RaceInput
 
-MAX_ID = 2_147_483_647
 MIN_YEAR, MAX_YEAR = 1900, 2999
 # A text field given as an object or list: a string every text rule refuses.
 UNREADABLE = "\x00"

@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from startline.dialects.runsignup.document import flag
 from startline.dialects.runsignup.errors import ApiError, Code
+from startline.domain.text import has_control_character
 from startline.http.body_limit import BodyTooLarge
 
 _RAW_JSON_REQUEST = re.compile(r"(?:^|&)request=(?=[\[{])")
@@ -107,6 +108,6 @@ def positive_int_param(params: dict[str, str], name: str, default: int) -> int:
 def text_param(params: dict[str, str], name: str) -> str | None:
     """A trimmed text filter without control characters; None when absent or blank."""
     raw = params.get(name, "").strip()
-    if raw and any(ord(ch) < 32 for ch in raw):
+    if raw and has_control_character(raw):
         raise ApiError(Code.INVALID_PARAMETERS)
     return raw or None

@@ -9,13 +9,21 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 
+from startline.domain.ids import INT64_MAX, INT64_MIN
+from startline.domain.text import CONTROL_CHARACTER_CLASS
+
 __all__ = ["parse_request_data", "parse_php_form", "trim_string", "TRIM_CHARACTERS"]
 
-# Laravel's TrimStrings / Str::trim set as the contract fixes it: ASCII whitespace (PCRE's \s
-# without Unicode properties) plus Laravel 11's invisible characters. Not str.strip(): that also
-# removes U+00A0, U+2000..U+200A, U+3000, U+001C..U+001F and more. U+0000 is kept so that the
-# "contains invalid characters" rule can see it (Laravel 10's TrimStrings keeps it too).
-TRIM_CHARACTERS = " \t\n\v\f\r\ufeff\u200b\u200e"
+# Laravel's TrimStrings (Laravel 11's Str::trim): `~^[\s\x{FEFF}\x{200B}\x{200E}]+|...$~u`.
+# PHP compiles /u with PCRE2_UCP, so \s is every Unicode space, not only ASCII's. The list is
+# what PHP 8.2 trims with that pattern, every code point tried (tests/laravel pins it):
+_PHP_UNICODE_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Not str.strip(): that also removes U+001C..U+001F, which PHP keeps, and misses U+180E. U+0000
+# is kept so that the "contains invalid characters" rule can see it (TrimStrings keeps it too).
+TRIM_CHARACTERS = _PHP_UNICODE_SPACE + "\ufeff\u200b\u200e"
 
 # PHP's json_decode() default depth 512 in Laravel's Request::json() counts the innermost
 # value as a level: at most 511 nested arrays/objects decode (checked against PHP 8.2).
@@ -24,12 +32,10 @@ _JSON_MAX_NESTING = 511
 _FORM_MAX_VARS = 1000
 # PHP's max_input_nesting_level for form keys such as a[b][c].
 _FORM_MAX_NESTING = 64
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
 # A \uD800-\uDFFF escape somewhere; only then is the slower surrogate scan needed.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 # A form body: no whitespace or control characters, pairs separated by "&".
-_FORM_BODY = re.compile(r"[^\x00-\x20\x7f]*")
+_FORM_BODY = re.compile(f"[^{CONTROL_CHARACTER_CLASS} ]*")
 
 
 class _NotJson(Exception):
@@ -54,7 +60,7 @@ def _clean_scalar(value: Any, check_surrogates: bool) -> Any:
             _assert_no_surrogates(value)
         value = value.strip(TRIM_CHARACTERS)
         return value or None
-    if kind is int and not _INT64_MIN <= value <= _INT64_MAX:
+    if kind is int and not INT64_MIN <= value <= INT64_MAX:
         # PHP's json_decode turns integers beyond 64 bits into floats (INF when huge).
         return float(str(value))
     return value
@@ -91,7 +97,7 @@ def _clean(value: Any, check_surrogates: bool) -> Any:
                     container[key] = trimmed or None
             elif kind is dict or kind is list:
                 pending.append((item, depth + 1))
-            elif kind is int and not _INT64_MIN <= item <= _INT64_MAX:
+            elif kind is int and not INT64_MIN <= item <= INT64_MAX:
                 container[key] = _clean_scalar(item, check_surrogates)
     return value
 

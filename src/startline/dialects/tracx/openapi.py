@@ -153,6 +153,18 @@ EVENTS_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _FORBIDDEN,
     429: _THROTTLED,
 }
+# The route reads its query as Laravel does (dialects/tracx/body.py), so FastAPI cannot infer it.
+RACES_QUERY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "event_id",
+            "in": "query",
+            "required": True,
+            "description": "A Tracx event id: an integer (whitespace around it is trimmed)",
+            "schema": {"type": "integer"},
+        }
+    ]
+}
 RACES_RESPONSES: dict[int | str, dict[str, Any]] = {
     **EVENTS_RESPONSES,
     200: _json(_RACES, "The races of the event (empty outside the token's scope)"),

@@ -3,34 +3,33 @@ the body, then run the blocking work (database, validation) in the thread pool."
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Security
+from fastapi import APIRouter, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from startline.dialects.tracx import participants
 from startline.dialects.tracx.auth import Credential, SessionTokens
-from startline.dialects.tracx.errors import field_error, unprocessable
+from startline.dialects.tracx.body import parse_request_data
+from startline.dialects.tracx.errors import Errors, field_error, unprocessable
 from startline.dialects.tracx.guards import EVENTS_LIST, RACES_LIST, STORE_MULTIPLE, authorize
 from startline.dialects.tracx.openapi import (
     BATCH_BODY,
     BATCH_RESPONSES,
     EVENTS_RESPONSES,
+    RACES_QUERY,
     RACES_RESPONSES,
     SESSION_RESPONSES,
     SINGLE_BODY,
     SINGLE_RESPONSES,
 )
 from startline.dialects.tracx.resources import event_resource, race_resource
+from startline.dialects.tracx.validation import filter_validate_int, required
 from startline.domain.accounts.models import ConnectToken
 from startline.domain.scopes import editions_in_scope, events_in_scope
 from startline.http.context import Services
-
-# PHP's FILTER_VALIDATE_INT on a query value: optional sign, no leading zeros.
-_INTEGER = re.compile(r"^[+-]?(0|[1-9][0-9]{0,18})$")
 
 _token_header = APIKeyHeader(
     name="Authorization",
@@ -38,6 +37,18 @@ _token_header = APIKeyHeader(
     description="A connect token `<id>|<secret>` or a session token; `Bearer ` is optional.",
 )
 Authorization = Annotated[str | None, Security(_token_header)]
+
+
+def event_id_from_query(query_string: bytes) -> int | Errors:
+    """`event_id` by Laravel's `required|integer` on the query as Laravel reads it (parse_str,
+    TrimStrings, "" -> null): the id, or the 422's errors."""
+    value = parse_request_data(b"", None, query_string).get("event_id")
+    if not required(value):
+        return field_error("event_id", "required")
+    event_id = filter_validate_int(value)
+    if event_id is None:
+        return field_error("event_id", "integer")
+    return event_id
 
 
 def build_router(services: Services) -> APIRouter:
@@ -76,21 +87,22 @@ def build_router(services: Services) -> APIRouter:
 
         return await run_in_threadpool(read)
 
-    @router.get("/races", name="tracx_list_races", responses=RACES_RESPONSES)
-    async def list_races(
-        authorization: Authorization,
-        event_id: Annotated[str | None, Query(description="A Tracx event id")] = None,
-    ) -> JSONResponse:
+    @router.get(
+        "/races",
+        name="tracx_list_races",
+        openapi_extra=RACES_QUERY,
+        responses=RACES_RESPONSES,
+    )
+    async def list_races(request: Request, authorization: Authorization) -> JSONResponse:
         """The races (startline events) of one event in the token's scope."""
         credential, _ = await guard(authorization, RACES_LIST)
-        if event_id is None or not event_id.strip():
-            return unprocessable(field_error("event_id", "required"))
-        if not _INTEGER.match(event_id.strip()) or abs(int(event_id)) >= 2**63:
-            return unprocessable(field_error("event_id", "integer"))
+        event_id = event_id_from_query(request.scope.get("query_string", b""))
+        if not isinstance(event_id, int):
+            return unprocessable(event_id)
 
         def read() -> JSONResponse:
             with services.db.reading() as session:
-                events = events_in_scope(session, scope=credential.scope, edition_id=int(event_id))
+                events = events_in_scope(session, scope=credential.scope, edition_id=event_id)
                 body = {"data": {"items": [race_resource(event) for event in events]}}
             return JSONResponse(body)
 

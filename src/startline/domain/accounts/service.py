@@ -40,7 +40,9 @@ from startline.domain.accounts.secrets import (
     secret_matches,
 )
 from startline.domain.errors import Conflict, DomainError, NotFound
+from startline.domain.ids import is_storable_id
 from startline.domain.races.models import Race
+from startline.domain.text import has_control_character
 
 PERMISSIONS = (
     "permissions.events.list",
@@ -52,7 +54,6 @@ PERMISSIONS = (
 )
 SCOPE_RACES, SCOPE_TIMER, SCOPE_ALL = "races", "timer", "all"
 MIN_PASSWORD_LENGTH = 10
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
 
@@ -129,7 +130,7 @@ def clean_name(value: str, *, what: str, max_length: int) -> str:
     cleaned = value.strip()
     if not cleaned:
         raise InvalidName(f"the {what} must not be blank")
-    if _CONTROL.search(cleaned):
+    if has_control_character(cleaned):
         raise InvalidName(f"the {what} must not contain control characters")
     if len(cleaned) > max_length:
         raise InvalidName(f"the {what} must have at most {max_length} characters")
@@ -589,13 +590,12 @@ _TOKEN_BY_ID = (
     .join_from(_tokens, _users, _tokens.c.owner_id == _users.c.id)
     .where(_tokens.c.id == bindparam("token_id"))
 )
-_MAX_ID = 2**31 - 1  # id columns are 32-bit; a larger id names nothing
 
 
 def _load_connect_token(session: Session, token_id: int) -> ConnectToken | None:
     """The token row as a detached object (no session state to build or track); None when
     it does not exist or its owner is disabled."""
-    if not 0 < token_id <= _MAX_ID:
+    if not is_storable_id(token_id):
         return None
     row = session.connection().execute(_TOKEN_BY_ID, {"token_id": token_id}).first()
     if row is None:

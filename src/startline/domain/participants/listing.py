@@ -19,10 +19,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from startline.domain.ids import MAX_ID, is_storable_id
 from startline.domain.participants.errors import EventNotOfRace
 from startline.domain.participants.models import Participant
 from startline.domain.races.models import Edition, Event
-from startline.domain.scopes import MAX_ID, is_storable_id
 
 # What a start list can be sorted by (domain words; a dialect maps its own names).
 SortField = Literal[

@@ -32,6 +32,7 @@ from startline.domain.changes.journal import (
     runner_snapshot,
 )
 from startline.domain.changes.types import ChangeType
+from startline.domain.ids import is_storable_id
 from startline.domain.participants import sql
 from startline.domain.participants.clashes import Existing, clashes_after
 from startline.domain.participants.errors import (
@@ -53,7 +54,6 @@ from startline.domain.participants.rows import (
 )
 from startline.domain.participants.search import search_text
 from startline.domain.participants.vocabulary import Origin
-from startline.domain.scopes import is_storable_id
 
 _CHANGE_TYPES = {
     "created": ChangeType.PARTICIPANT_CREATED,

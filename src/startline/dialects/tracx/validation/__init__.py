@@ -15,6 +15,7 @@ from startline.dialects.tracx.validation.rules import (
     GENDERS,
     PARTICIPANT_FIELDS,
     STATES,
+    required,
     taken_message,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "filter_validate_int",
     "php_float_string",
     "php_string",
+    "required",
     "taken_message",
     "validate_participant",
     "validate_participants",

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from startline.dialects.tracx.validation.php import (
-    INT64_MAX,
-    INT64_MIN,
     PHP_TRIM,
     filter_validate_int,
     is_php_blank,
@@ -36,6 +34,7 @@ from startline.dialects.tracx.validation.rules import (
     state,
     string,
 )
+from startline.domain.ids import INT64_MAX, INT64_MIN
 
 # The name a batch body is validated under when it is not a non-empty list (ours).
 BATCH_ATTRIBUTE = "participants"

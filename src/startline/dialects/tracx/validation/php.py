@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
+from startline.domain.ids import INT64_MAX, INT64_MIN, filter_int
+
 # PHP's trim() default list: what `required` and "is this present" treat as blank.
 PHP_TRIM = " \t\n\r\0\x0b"
-# PHP_FILTER_TRIM_DEFAULT: what filter_var(FILTER_VALIDATE_INT) ignores around the digits.
-_FILTER_TRIM = " \t\r\v\n"
-_FILTER_INT = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
 
 
 def php_float_string(value: float) -> str:
@@ -54,24 +50,18 @@ def php_string(value: Any) -> str:
 
 
 def filter_validate_int(value: Any) -> int | None:
-    """filter_var($value, FILTER_VALIDATE_INT): the integer, or None where PHP gives false."""
+    """filter_var($value, FILTER_VALIDATE_INT) on any JSON or form value: the integer, or None
+    where PHP gives false. Floats are judged by PHP's string form (1.0 is "1")."""
     kind = type(value)
     if kind is int:
         return value if INT64_MIN <= value <= INT64_MAX else None
     if kind is bool:
         return 1 if value else None
     if kind is float:
-        text = php_float_string(value)
-    elif kind is str:
-        text = value
-    else:
-        return None
-    text = text.strip(_FILTER_TRIM)
-    # Beyond 20 characters no text is a 64-bit integer; int() of 4300+ digits would raise.
-    if len(text) > 20 or _FILTER_INT.fullmatch(text) is None:
-        return None
-    number = int(text)
-    return number if INT64_MIN <= number <= INT64_MAX else None
+        return filter_int(php_float_string(value))
+    if kind is str:
+        return filter_int(value)
+    return None
 
 
 def is_php_blank(value: str) -> bool:
