@@ -148,3 +148,78 @@ def test_edition_deleted_between_validation_and_write(client, db, world, tokens,
     assert list(response.json()["errors"]) == ["0.race_id", "1.race_id"]
     with db.reading() as s:
         assert s.get(Edition, world.edition_a1) is not None  # rolled back
+
+
+_STORED = (
+    "unique_id",
+    "start_number",
+    "chip_code",
+    "first_name",
+    "last_name",
+    "country_code",
+    "team_name",
+    "date_of_birth",
+    "gender",
+    "state",
+)
+
+
+def _unprefixed(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Decision 19: a batch of one's 422 is the single endpoint's without the `0.` prefix."""
+    out = {}
+    for key, messages in errors.items():
+        field = key.removeprefix("0.")
+        attribute = field.replace("_", " ")
+        out[field] = [message.replace(f"0.{attribute}", attribute) for message in messages]
+    return out
+
+
+def test_a_batch_of_one_stores_the_single_endpoints_row_and_gives_its_422(
+    client, db, world, tokens
+):
+    """The single endpoint writes into edition A1, the batch of one into A2 (the same race):
+    the stored runners match field by field, and every refusal is the same 422."""
+    headers = {"Authorization": tokens.races}
+    valid = [
+        participant(0, "p1"),
+        participant(
+            0,
+            "\u00a0p2 ",
+            chip_code="00000p2",
+            start_number="p2",
+            first_name="\u3000Kris",
+            team_name=" ",
+            state=None,
+        ),
+        participant(0, "p3", start_number=12, country_code="NL", gender=None),
+    ]
+    for body in valid:
+        single = client.post(
+            "/v1/connect/participant", json={**body, "race_id": world.event_a1_10k}, headers=headers
+        )
+        assert single.status_code == 200, single.text
+        batch = _post(
+            client, tokens.races, world.edition_a2, [{**body, "race_id": world.event_a2_10k}]
+        )
+        assert batch.status_code == 200, batch.text
+    one, many = _rows(db, world.edition_a1), _rows(db, world.edition_a2)
+    assert set(one) == set(many) == {"p1", "p2", "p3"}
+    for unique_id in one:
+        assert [getattr(one[unique_id], name) for name in _STORED] == [
+            getattr(many[unique_id], name) for name in _STORED
+        ]
+
+    invalid = [
+        {},
+        participant(world.event_a1_10k, "p9", chip_code="123", gender="x", first_name="a\x00"),
+        participant(world.event_b1_5k, "p9"),  # outside the token's scope
+        {**participant(world.event_a1_10k, "p9", date_of_birth="2001-02-30"), "race_id": "1.5"},
+        participant(world.event_a1_10k, "p9", chip_code=one["p1"].chip_code),  # taken
+    ]
+    before = (len(one), len(many))
+    for body in invalid:
+        single = client.post("/v1/connect/participant", json=body, headers=headers)
+        batch = _post(client, tokens.races, world.edition_a1, [body])
+        assert single.status_code == batch.status_code == 422, (single.text, batch.text)
+        assert _unprefixed(batch.json()["errors"]) == single.json()["errors"]
+    assert (len(_rows(db, world.edition_a1)), len(_rows(db, world.edition_a2))) == before

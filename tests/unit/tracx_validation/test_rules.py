@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 import pytest
@@ -551,12 +550,11 @@ def test_php_float_string(value: float, text: str) -> None:
     assert php_float_string(value) == text
 
 
-def test_fifty_thousand_valid_items_validate_quickly() -> None:
+def test_fifty_thousand_valid_items_validate() -> None:
+    """A full-size start list validates to typed values (its speed is bench/'s "batch")."""
     items = [item(index) for index in range(50_000)]
     races = {1}
-    started = time.perf_counter()
-    _, errors = validate_participants(items, race_exists=races.__contains__)
-    elapsed = time.perf_counter() - started
+    values, errors = validate_participants(items, race_exists=races.__contains__)
     assert errors == {}
-    # About 0.25 s on one core; the bound leaves room for a busy shared machine.
-    assert elapsed < 2.0
+    assert len(values) == 50_000
+    assert values[-1]["unique_id"] == items[-1]["unique_id"]

@@ -148,7 +148,7 @@ def store_participants(
     values, errors = validate_participants(items, race_exists=event_ids.__contains__)
     if errors:
         return unprocessable(errors)
-    rows = [_row_from(item) for item in values]
+    rows = [row_from(item) for item in values]
     try:
         with services.db.transaction() as session:
             outcome = upsert_participants(session, edition_id=edition_id, rows=rows)
@@ -176,9 +176,9 @@ def change_from(values: dict[str, Any]) -> ParticipantChange:
     )
 
 
-def _row_from(values: dict[str, Any]) -> Row:
-    """Validated wire values -> the domain's row: change_from without a per-row object
-    (3 µs of ~22 µs per row on a 50,000-item batch, measured)."""
+def row_from(values: dict[str, Any]) -> Row:
+    """Validated wire values -> the domain's row: change_from(values).as_row() without a
+    per-row object (3 µs of ~22 µs per row on a 50,000-item batch, measured)."""
     return full_row(
         values["race_id"],
         values["unique_id"],

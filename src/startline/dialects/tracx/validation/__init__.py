@@ -4,6 +4,7 @@ from startline.dialects.tracx.validation.participants import (
     BATCH_ATTRIBUTE,
     ValidationResult,
     validate_participant,
+    validate_participant_by_rules,
     validate_participants,
 )
 from startline.dialects.tracx.validation.php import (
@@ -31,5 +32,6 @@ __all__ = [
     "required",
     "taken_message",
     "validate_participant",
+    "validate_participant_by_rules",
     "validate_participants",
 ]

@@ -236,6 +236,9 @@ _TABLE = tuple((spec.name, spec.fast, spec) for spec in _FIELDS)
 _TABLE_DUPLICATE = tuple(
     (name, _always_slow if name == "unique_id" else fast, spec) for name, fast, spec in _TABLE
 )
+# No shortcut at all: every field through its rules one by one (the reference path).
+_TABLE_RULES = tuple((name, _always_slow, spec) for name, _, spec in _TABLE)
+_Table = tuple[tuple[str, Callable[[Any, _RaceExists], Any], _Field], ...]
 
 
 def _validate_into(
@@ -244,13 +247,18 @@ def _validate_into(
     race_exists: _RaceExists,
     errors: dict[str, list[str]],
     duplicate: bool = False,
+    table: _Table | None = None,
 ) -> dict[str, Any]:
-    """Validate one participant, adding its errors to `errors`; return its typed values."""
+    """Validate one participant, adding its errors to `errors`; return its typed values.
+    `table` defaults to the fast checks first (_TABLE, or _TABLE_DUPLICATE for a repeated
+    unique_id)."""
     if type(data) is not dict:
         data = {}
     get = data.get
     values: dict[str, Any] = {}
-    for name, fast, spec in _TABLE_DUPLICATE if duplicate else _TABLE:
+    if table is None:
+        table = _TABLE_DUPLICATE if duplicate else _TABLE
+    for name, fast, spec in table:
         value = get(name, MISSING)
         typed = fast(value, race_exists)
         if typed is not _SLOW:
@@ -362,6 +370,17 @@ def validate_participant(
     """
     errors: dict[str, list[str]] = {}
     values = _validate_into(data, key_prefix, race_exists, errors)
+    return ValidationResult(values=values, errors=errors)
+
+
+def validate_participant_by_rules(
+    data: Any, *, key_prefix: str = "", race_exists: Callable[[int], bool]
+) -> ValidationResult:
+    """validate_participant without the fast paths: every field through each of its rules
+    (Laravel's loop). The reference the fast paths restate; tests compare them on generated
+    payloads. Too slow for the hot path."""
+    errors: dict[str, list[str]] = {}
+    values = _validate_into(data, key_prefix, race_exists, errors, table=_TABLE_RULES)
     return ValidationResult(values=values, errors=errors)
 
 
