@@ -7,25 +7,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import assert_never
 
-from sqlalchemy import ColumnElement, bindparam, func, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from startline.domain.accounts.models import ConnectToken, ConnectTokenRace
-from startline.domain.accounts.service import SCOPE_ALL, SCOPE_RACES, SCOPE_TIMER
+from startline.domain.accounts.service import (
+    SCOPE_ALL,
+    SCOPE_RACES,
+    SCOPE_TIMER,
+    ScopeKind,
+    scope_kind,
+)
 from startline.domain.ids import is_storable_id
 from startline.domain.races.models import Edition, Event, Race
 
 
 @dataclass(frozen=True)
 class RaceScope:
-    kind: str  # SCOPE_RACES | SCOPE_TIMER | SCOPE_ALL
+    kind: ScopeKind
     token_id: int
     timer_id: int | None = None
 
     @classmethod
     def of_token(cls, token: ConnectToken) -> RaceScope:
-        return cls(kind=token.scope, token_id=token.id, timer_id=token.timer_id)
+        return cls(kind=scope_kind(token.scope), token_id=token.id, timer_id=token.timer_id)
 
     def covers_race(self) -> ColumnElement[bool]:
         """A condition on `Race` that holds for the races in this scope."""
@@ -38,7 +45,7 @@ class RaceScope:
                 ConnectTokenRace.token_id == self.token_id
             )
             return Race.id.in_(listed)
-        raise ValueError(f"unknown scope {self.kind!r}")
+        assert_never(self.kind)
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,7 @@ _event_of_race = _events.join(_editions, _editions.c.id == _events.c.edition_id)
     _races, _races.c.id == _editions.c.race_id
 )
 # One cached Core statement per scope kind: this check runs on every participant upsert.
-_EVENT_IN_SCOPE = {
+_EVENT_IN_SCOPE: dict[ScopeKind, Select[tuple[int]]] = {
     SCOPE_ALL: select(_events.c.id).where(_events.c.id == bindparam("event_id")),
     SCOPE_TIMER: select(_events.c.id)
     .select_from(_event_of_race)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from startline.dialects.runsignup.respond import DEFAULT_FORMAT, FORMATS
+
+_FORMATS: list[str] = list(FORMATS)
+
 
 def _query(name: str, description: str, enum: list[str] | None = None) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
@@ -19,7 +23,7 @@ def _query(name: str, description: str, enum: list[str] | None = None) -> dict[s
     }
 
 
-FORMAT = _query("format", "Response format (default xml).", ["xml", "json"])
+FORMAT = _query("format", f"Response format (default {DEFAULT_FORMAT}).", _FORMATS)
 CREDENTIALS = [
     _query("api_key", "Permanent API key."),
     _query("api_secret", "Permanent API secret."),
@@ -233,12 +237,12 @@ _RACE_XML_DOCUMENT = {
 
 _RACE_FIELDS = {
     "request": {"type": "string", "description": "The race document, in request_format."},
-    "request_format": {"type": "string", "enum": ["xml", "json"]},
+    "request_format": {"type": "string", "enum": _FORMATS},
     "race_id": {"type": "string", "description": "Race to edit (absent: create)."},
     "preserve_missing_events": {"type": "string", "enum": ["T", "F"]},
     "allow_past_event_creation": {"type": "string", "enum": ["T", "F"]},
     "race_event_days_id": {"type": "string"},
-    "format": {"type": "string", "enum": ["xml", "json"]},
+    "format": {"type": "string", "enum": _FORMATS},
 }
 
 RACE_POST = {
@@ -250,7 +254,7 @@ RACE_POST = {
         _query("preserve_missing_events", "T keeps events not sent.", ["T", "F"]),
         _query("allow_past_event_creation", "T allows events in the past.", ["T", "F"]),
         _query("race_event_days_id", "Edition to edit."),
-        _query("request_format", "Format of `request`.", ["xml", "json"]),
+        _query("request_format", "Format of `request`.", _FORMATS),
     ],
     "requestBody": _form(
         _RACE_FIELDS,
@@ -299,7 +303,7 @@ LOGIN = {
         {
             "email": {"type": "string"},
             "password": {"type": "string"},
-            "format": {"type": "string", "enum": ["xml", "json"]},
+            "format": {"type": "string", "enum": _FORMATS},
         }
     ),
     "responses": _responses(LOGIN_RESULT, "login"),
@@ -315,7 +319,7 @@ LOGOUT = {
         {
             "tmp_key": {"type": "string"},
             "tmp_secret": {"type": "string"},
-            "format": {"type": "string", "enum": ["xml", "json"]},
+            "format": {"type": "string", "enum": _FORMATS},
         }
     ),
     "responses": _responses(LOGOUT_RESULT, "response"),
@@ -508,16 +512,16 @@ PARTICIPANTS_POST = {
         FORMAT,
         *CREDENTIALS,
         _EVENT_ID,
-        _query("request_format", "Format of `request`.", ["xml", "json"]),
+        _query("request_format", "Format of `request`.", _FORMATS),
     ],
     "requestBody": _form(
         {
             "event_id": {"type": "string"},
             "request": {"type": "string", "description": "The participants document."},
-            "request_format": {"type": "string", "enum": ["xml", "json"]},
+            "request_format": {"type": "string", "enum": _FORMATS},
             "restrict_potential_dup": {"type": "string", "enum": ["T", "F"]},
             "clear_null_corrals": {"type": "string", "enum": ["T", "F"]},
-            "format": {"type": "string", "enum": ["xml", "json"]},
+            "format": {"type": "string", "enum": _FORMATS},
         },
         documents={
             "application/json": PARTICIPANTS_DOCUMENT,

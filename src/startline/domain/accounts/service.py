@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Final, Literal, cast
 
 from sqlalchemy import CursorResult, Result, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +52,12 @@ PERMISSIONS = (
     "permissions.participants.list",  # CSV export of a start list (/api/v1)
     "permissions.changes.list",  # the change feed (/api/v1/changes)
 )
-SCOPE_RACES, SCOPE_TIMER, SCOPE_ALL = "races", "timer", "all"
+# What a connect token may see: listed races, its timer's races, or everything.
+ScopeKind = Literal["races", "timer", "all"]
+SCOPE_RACES: Final = "races"
+SCOPE_TIMER: Final = "timer"
+SCOPE_ALL: Final = "all"
+SCOPE_KINDS: tuple[ScopeKind, ...] = (SCOPE_RACES, SCOPE_TIMER, SCOPE_ALL)
 MIN_PASSWORD_LENGTH = 10
 
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
@@ -123,6 +128,14 @@ def check_new_password(password: str) -> None:
     """The rule for a password a person sets (logins check any stored one)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidPassword(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def scope_kind(value: str) -> ScopeKind:
+    """A stored scope as its kind; ValueError for a value no token is created with."""
+    for kind in SCOPE_KINDS:
+        if value == kind:
+            return kind
+    raise ValueError(f"unknown scope {value!r}")
 
 
 def clean_name(value: str, *, what: str, max_length: int) -> str:
