@@ -12,6 +12,7 @@ import ssl
 import threading
 import time
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from startline.domain.webhooks import signing
@@ -80,7 +81,7 @@ def post(
         target = resolve(host, port, allow_private=allow_private)
     except TargetRefused as exc:
         return result(error=str(exc))
-    context = (tls or ssl.create_default_context()) if https else None
+    context = (tls or _default_tls()) if https else None
     sent = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -93,20 +94,23 @@ def post(
         if remaining <= 0:
             return result(error=f"timed out after {timeout:g} s")
         connection = _PinnedConnection(host, port, address=address, timeout=remaining, tls=context)
-        timer = threading.Timer(remaining, _abort, (connection,))
+        cut = threading.Event()
+        timer = threading.Timer(remaining, _abort, (connection, cut))
         timer.daemon = True
         timer.start()
         try:
             connection.request("POST", path, body=body, headers=sent)
             response = connection.getresponse()
             head = response.read(RESPONSE_HEAD_CHARS)
+            if cut.is_set():  # the answer was cut short at the deadline: not an answer
+                return result(error=f"timed out after {timeout:g} s")
             return result(
                 status_code=response.status,
                 response_head=head.decode("utf-8", "replace"),
                 retry_after_seconds=_retry_after(response.getheader("Retry-After")),
             )
         except (OSError, http.client.HTTPException) as exc:
-            if time.monotonic() - clock >= timeout or isinstance(exc, TimeoutError):
+            if cut.is_set() or time.monotonic() - clock >= timeout or isinstance(exc, TimeoutError):
                 return result(error=f"timed out after {timeout:g} s")
             if isinstance(exc, ssl.SSLError | ssl.CertificateError):
                 return result(error=f"TLS: {getattr(exc, 'reason', None) or exc}")
@@ -119,8 +123,15 @@ def post(
     return result(error=last_error)
 
 
-def _abort(connection: http.client.HTTPConnection) -> None:
+@cache
+def _default_tls() -> ssl.SSLContext:
+    """The system's trusted certificates, host names checked (loaded once)."""
+    return ssl.create_default_context()
+
+
+def _abort(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
     """The deadline: cut the connection so a slow receiver cannot hold the sender."""
+    cut.set()
     sock = connection.sock
     if sock is not None:
         with contextlib.suppress(OSError):
