@@ -68,9 +68,21 @@ def post(
     started_at = datetime.now(UTC)
     clock = time.monotonic()
 
-    def result(**fields: object) -> AttemptResult:
-        elapsed = round((time.monotonic() - clock) * 1000)
-        return AttemptResult(started_at=started_at, duration_ms=elapsed, **fields)  # type: ignore[arg-type]
+    def result(
+        *,
+        status_code: int | None = None,
+        response_head: str | None = None,
+        error: str | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> AttemptResult:
+        return AttemptResult(
+            started_at=started_at,
+            duration_ms=round((time.monotonic() - clock) * 1000),
+            status_code=status_code,
+            response_head=response_head,
+            error=error,
+            retry_after_seconds=retry_after_seconds,
+        )
 
     parts = urlsplit(url)
     https = parts.scheme.lower() == "https"

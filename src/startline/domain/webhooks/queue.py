@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from startline.domain.accounts.secrets import SecretBox
+from startline.domain.accounts.service import rows_touched
 from startline.domain.webhooks.models import (
     DELIVERED,
     FAILED,
@@ -97,7 +98,7 @@ def has_due(session: Session, *, now: datetime) -> bool:
     )
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]  # a Select of deliveries
+def _due(now: datetime) -> Select[WebhookDelivery]:
     return (
         select(WebhookDelivery)
         .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
@@ -214,7 +215,7 @@ def record(
             finished_at=None if status == PENDING else now,
         )
     )
-    if not changed.rowcount:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+    if not rows_touched(changed):
         return None
     session.add(
         WebhookAttempt(
@@ -249,7 +250,7 @@ def _follow_subscription(
                 enabled=False, disabled_reason=reason
             )
         )
-        return reason if changed.rowcount else None  # type: ignore[attr-defined]
+        return reason if rows_touched(changed) else None
     session.execute(
         subscriptions.where(WebhookSubscription.failing_since.is_(None)).values(failing_since=now)
     )
@@ -260,7 +261,7 @@ def _follow_subscription(
             WebhookSubscription.failing_since <= now - disable_after,
         ).values(enabled=False, disabled_reason=reason)
     )
-    return reason if changed.rowcount else None  # type: ignore[attr-defined]
+    return reason if rows_touched(changed) else None
 
 
 def _days(span: timedelta) -> str:
