@@ -1,7 +1,8 @@
-"""`startline participants import|export` through the real `startline` command, with files
-as people make them: what is written, what is refused (every line, exit code 2, nothing
+"""`startline participants import|export|delete` through the real `startline` command, with
+files as people make them: what is written, what is refused (every line, exit code 2, nothing
 written unless --partial), rejects files that import again once fixed, dry runs, round trips,
-and the change journal (imports only)."""
+the change journal (imports only), and removing one runner (journaled as
+participant.deleted; a mistake is one line and changes nothing)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from startline.domain.changes.models import Change
 from tests.integration.test_cli_mistakes import one_line_error
@@ -454,3 +455,81 @@ def test_a_file_that_cannot_seek_is_read_whole_first(startline, db, world, tmp_p
     writer.join(timeout=10)
     assert (report["created"], report["refused"]) == (2, 0)
     assert sorted(runners(db, world.edition_1)) == ["p1", "p2"]
+
+
+# --- delete ----------------------------------------------------------------------------------
+
+
+def test_delete_removes_one_runner_and_journals_it(startline, db, world):
+    kept, gone = add_runners(
+        db,
+        world.edition_1,
+        [
+            runner(world.event_10k, "Lee", unique_id="r1"),
+            runner(world.event_5k, "Ek", unique_id="r2"),
+        ],
+    )
+    add_runners(db, world.edition_2, [runner(world.event_next, "Ek", unique_id="r2")])
+    with db.reading() as session:
+        head = session.execute(select(func.max(Change.position))).scalar_one()
+    result = startline("participants", "delete", "r2", "--edition", str(world.edition_1), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "edition_id": world.edition_1,
+        "unique_id": "r2",
+        "participant_id": gone,
+        "deleted": True,
+    }
+    assert sorted(runners(db, world.edition_1)) == ["r1"]
+    assert sorted(runners(db, world.edition_2)) == ["r2"]  # the same unique_id, another edition
+    with db.reading() as session:
+        entries = session.execute(
+            select(Change).where(Change.position > head).order_by(Change.position)
+        ).scalars()
+        written = [
+            (e.type, e.race_id, e.edition_id, e.event_id, e.participant_id, json.loads(e.entity))
+            for e in entries
+        ]
+    assert written == [
+        (
+            "participant.deleted",
+            world.race_id,
+            world.edition_1,
+            world.event_5k,
+            gone,
+            {"unique_id": "r2"},
+        )
+    ]
+
+    result = startline("participants", "delete", "r1", "--edition", str(world.edition_1))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "runner deleted",
+        f"  edition_id      {world.edition_1}",
+        "  unique_id       r1",
+        f"  participant_id  {kept}",
+        "  deleted         yes",
+    ]
+    assert runners(db, world.edition_1) == {}
+
+
+def test_deleting_an_unknown_runner_or_edition_is_one_line_and_changes_nothing(
+    startline, db, world
+):
+    add_runners(db, world.edition_1, [runner(world.event_10k, "Lee", unique_id="r1")])
+    stored, before = runners(db, world.edition_1), journal(db)
+    edition = str(world.edition_1)
+    cases = [
+        (("r9", "--edition", edition), "no runner 'r9' in edition"),
+        (("r1", "--edition", str(world.edition_2)), f"no runner 'r1' in edition {world.edition_2}"),
+        (("R1", "--edition", edition), "no runner 'R1'"),  # unique_ids are exact
+        (("r1", "--edition", "999999"), "no edition 999999"),
+        (("r1", "--edition", str(2**40)), f"no edition {2**40}"),
+        (("r1", "--edition", "ten"), "--edition"),
+        (("r1",), "--edition"),
+        (("--edition", edition), "UNIQUE_ID"),
+    ]
+    for args, expected in cases:
+        one_line_error(startline("participants", "delete", *args), expected)
+    assert runners(db, world.edition_1) == stored
+    assert journal(db) == before

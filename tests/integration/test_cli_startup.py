@@ -81,3 +81,12 @@ def test_participants_export_does_not_import_the_server_stack(cli, cli_env):
     assert code == 1 and stdout == ""  # no such edition: the command ran to the database
     assert "sqlalchemy" in loaded
     assert server_stack_in(loaded) == []  # rich too: a progress bar only on a terminal
+
+
+def test_races_list_and_participants_delete_do_not_import_the_server_stack(cli, cli_env):
+    code, loaded, stdout = loaded_modules(cli_env, "races", "list")
+    assert code == 0 and stdout.splitlines()[-1] == "(no races)"
+    assert "sqlalchemy" in loaded and server_stack_in(loaded) == []
+    code, loaded, stdout = loaded_modules(cli_env, "participants", "delete", "r1", "--edition", "1")
+    assert code == 1 and stdout == ""  # no such edition: the command ran to the database
+    assert "sqlalchemy" in loaded and server_stack_in(loaded) == []

@@ -1,6 +1,7 @@
-"""`startline participants`: start lists in and out as CSV files. The same engine, options
-and report as `/api/v1/editions/{id}/participants.csv` (startline.startlists): the flags are
-read by the rules the query parameters are read by, and `--json` prints the HTTP report."""
+"""`startline participants`: start lists in and out as CSV files, and removing one runner.
+Import and export are the same engine, options and report as
+`/api/v1/editions/{id}/participants.csv` (startline.startlists): the flags are read by the
+rules the query parameters are read by, and `--json` prints the HTTP report."""
 
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ from startline.cli.options import JsonFlag, command_group
 from startline.cli.output import text
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from startline.settings import Settings
     from startline.startlists.importing import ImportReport
     from startline.startlists.options import Lookup
 
-app = command_group("Runners: start lists in and out as CSV files.")
+app = command_group("Runners: start lists in and out as CSV files; removing a runner.")
 
 # Exit codes: 0 every row imported; 1 a mistake (one `error:` line, nothing written);
 # 2 rows were refused (the report says which; with --partial the others were written).
@@ -329,3 +333,31 @@ def _to_stdout(chunks: Iterator[bytes]) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
         raise typer.Exit(0) from None
+
+
+# --- delete --------------------------------------------------------------------------------
+
+
+@app.command("delete")
+def participants_delete(
+    unique_id: Annotated[
+        str, typer.Argument(metavar="UNIQUE_ID", help="The runner's unique_id in the edition.")
+    ],
+    edition: Edition,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove one runner from an edition. Journaled as participant.deleted, so the change
+    feed, webhooks and the live pages see it go."""
+    from startline.cli.database import run
+    from startline.domain.participants.service import delete_participant
+
+    def action(session: Session, _: Settings) -> dict[str, Any]:
+        participant_id = delete_participant(session, edition_id=edition, unique_id=unique_id)
+        return {
+            "edition_id": edition,
+            "unique_id": unique_id,
+            "participant_id": participant_id,
+            "deleted": True,
+        }
+
+    run(action, as_json=as_json, title="runner deleted")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from startline.domain.races.errors import RaceProblem
+from startline.domain.races.timerules import event_finish
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,16 @@ class EventView:
 class EditionView:
     id: int
     events: tuple[EventView, ...]
+
+    @property
+    def first_start(self) -> datetime | None:
+        """Its first event's start (local wall-clock time); None without events."""
+        return min((ev.start_time for ev in self.events), default=None)
+
+    @property
+    def last_finish(self) -> datetime | None:
+        """When its last event is over (local wall-clock time); None without events."""
+        return max((event_finish(ev.start_time, ev.end_time) for ev in self.events), default=None)
 
 
 @dataclass(frozen=True)

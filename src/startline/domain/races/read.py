@@ -1,10 +1,13 @@
-"""Reading races: one race's view (drafts only for those who may read its runners) and pages
-of races with filters; in the caller's session."""
+"""Reading races: one race's view (drafts only for those who may read its runners), pages of
+races with filters, and every race for the operator's list; in the caller's session."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from typing import Any
 
 from sqlalchemy import Connection, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -20,21 +23,22 @@ from startline.domain.races.fields import (
     race_columns,
     race_view,
 )
-from startline.domain.races.inputs import Actor, EditionView, EventView, RaceView
+from startline.domain.races.inputs import Actor, EditionView, RaceView
 from startline.domain.races.models import Edition, Event, Race
 
 # Core reads of one race into its view: measured 44.5 % of GET race XML was the ORM load
 # (selectinload: instance state and per-row processors); plain rows skip that work.
 _RACE_ROW = select(*race_columns()).where(RACES.c.id == bindparam("race_id"))
 # Every edition (an outer join keeps one left without events), events in the order the
-# ORM relationships gave: editions by id, events by (start_time, id). An edition without
-# events comes as one row whose event columns are all null (its id is `edition`).
-_RACE_EVENTS = (
-    select(EDITIONS.c.id.label("edition"), *event_columns())
+# ORM relationships gave: races by id, editions by id, events by (start_time, id). An
+# edition without events comes as one row whose event columns are all null (its id is
+# `edition`).
+_EDITION_EVENTS = (
+    select(EDITIONS.c.race_id, EDITIONS.c.id.label("edition"), *event_columns())
     .select_from(EDITIONS.outerjoin(EVENTS, EVENTS.c.edition_id == EDITIONS.c.id))
-    .where(EDITIONS.c.race_id == bindparam("race_id"))
-    .order_by(EDITIONS.c.id, EVENTS.c.start_time, EVENTS.c.id)
+    .order_by(EDITIONS.c.race_id, EDITIONS.c.id, EVENTS.c.start_time, EVENTS.c.id)
 )
+_RACE_EVENTS = _EDITION_EVENTS.where(EDITIONS.c.race_id == bindparam("race_id"))
 
 
 def read_view(connection: Connection, race_id: int) -> RaceView | None:
@@ -42,19 +46,18 @@ def read_view(connection: Connection, race_id: int) -> RaceView | None:
     race = connection.execute(_RACE_ROW, {"race_id": race_id}).first()
     if race is None:
         return None
-    editions: list[EditionView] = []
-    edition_id: int | None = None
-    events: list[EventView] = []
-    for row in connection.execute(_RACE_EVENTS, {"race_id": race_id}):
-        if row.edition != edition_id:
-            if edition_id is not None:
-                editions.append(EditionView(id=edition_id, events=tuple(events)))
-            edition_id, events = row.edition, []
-        if row.id is not None:
-            events.append(event_view(row))
-    if edition_id is not None:
-        editions.append(EditionView(id=edition_id, events=tuple(events)))
-    return race_view(race, tuple(editions))
+    return race_view(race, _editions(connection.execute(_RACE_EVENTS, {"race_id": race_id})))
+
+
+def _editions(rows: Iterable[Any]) -> tuple[EditionView, ...]:
+    """One race's editions from its rows of `_EDITION_EVENTS` (in that order)."""
+    return tuple(
+        EditionView(
+            id=edition_id,
+            events=tuple(event_view(row) for row in group if row.id is not None),
+        )
+        for edition_id, group in groupby(rows, key=lambda row: row.edition)
+    )
 
 
 def view_of(race: Race) -> RaceView:
@@ -152,3 +155,46 @@ def _filtered(statement: Select, filters: RaceFilter, viewer: Actor | None) -> S
             )
         )
     return statement
+
+
+# --- every race, for the operator ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RaceEntry:
+    """A race in the operator's list: whether its pages may show, and its editions."""
+
+    id: int
+    name: str
+    is_draft: bool
+    is_public: bool  # the `startline races public` switch (a draft never shows)
+    timezone: str  # the zone of its events' local times
+    editions: tuple[EditionView, ...]
+
+
+_ALL_RACES = select(
+    RACES.c.id, RACES.c.name, RACES.c.is_draft, RACES.c.is_public, RACES.c.timezone
+).order_by(RACES.c.id)
+
+
+def all_races(connection: Connection) -> list[RaceEntry]:
+    """Every race, drafts and hidden ones too (no viewer's rules: this is the operator's
+    view, `startline races list`), oldest first, with its editions (by id) and their events
+    (by start time)."""
+    editions = {
+        race_id: _editions(rows)
+        for race_id, rows in groupby(
+            connection.execute(_EDITION_EVENTS), key=lambda row: row.race_id
+        )
+    }
+    return [
+        RaceEntry(
+            id=race.id,
+            name=race.name,
+            is_draft=race.is_draft,
+            is_public=race.is_public,
+            timezone=race.timezone,
+            editions=editions.get(race.id, ()),
+        )
+        for race in connection.execute(_ALL_RACES)
+    ]
