@@ -9,6 +9,7 @@ import time
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from startline.db.engine import POOL_DEFAULTS
 from startline.http import metrics
 from tests.support.seed import connect_token, seed_race
 from tests.support.server import running_server
@@ -105,7 +106,7 @@ def test_pool_use_is_sampled(client, db):
 
 
 def test_two_workers_report_their_sums(settings, db, tmp_path):
-    pool_size = 16 if db.is_sqlite else 10
+    pool_size = POOL_DEFAULTS["sqlite" if db.is_sqlite else "postgresql"][0]
     with running_server(settings, tmp_path / "data", workers=2) as server:
         deadline = time.monotonic() + 60
         while value(httpx.get(f"{server.base_url}/metrics").text, "startline_db_pool_size") < (
