@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from startline.domain.changes import journal
+from startline.db.base import utcnow
 from startline.domain.changes.types import ChangeType
 from startline.domain.errors import NotFound
+from startline.domain.races.journal import RACE_SNAPSHOT_FIELDS, record_race
 from startline.domain.races.models import Edition, Event, Race
 from startline.domain.races.timerules import DEFAULT_TIMEZONE, event_finish, zone_or_none
 from startline.domain.races.urls import race_path
@@ -253,9 +254,12 @@ class PublicSwitch:
     path: str
 
 
-def set_public(session: Session, *, race_id: int, public: bool) -> PublicSwitch:
-    """Show or hide a race's pages (journaled as race.updated when it changes). A draft
-    stays hidden whatever the switch says."""
+def set_public(
+    session: Session, *, race_id: int, public: bool, now: datetime | None = None
+) -> PublicSwitch:
+    """Show or hide a race's pages. A change moves the race's last_modified and is journaled
+    as race.updated (the race snapshot of every race entry); the same switch again changes
+    nothing. A draft stays hidden whatever the switch says."""
     row = session.execute(
         select(*_SNAPSHOT_COLUMNS).where(_RACES.c.id == race_id).with_for_update()
     ).first()
@@ -263,15 +267,14 @@ def set_public(session: Session, *, race_id: int, public: bool) -> PublicSwitch:
         raise NotFound(f"no race {race_id}")
     changed = row.is_public != public
     if changed:
-        session.execute(update(Race).where(Race.id == race_id).values(is_public=public))
-        snapshot = {**row._mapping, "is_public": public}
-        journal.record(
+        now = now or utcnow()
+        session.execute(
+            update(Race).where(Race.id == race_id).values(is_public=public, last_modified=now)
+        )
+        record_race(
             session,
-            journal.Entry(
-                type=ChangeType.RACE_UPDATED,
-                race_id=race_id,
-                entity=journal.object_snapshot(snapshot),
-            ),
+            ChangeType.RACE_UPDATED,
+            {**row._mapping, "is_public": public, "last_modified": now},
         )
     return PublicSwitch(
         race_id=race_id,
@@ -282,8 +285,4 @@ def set_public(session: Session, *, race_id: int, public: bool) -> PublicSwitch:
     )
 
 
-# A race's journal snapshot: its stored fields (never the owner's or a partner's secrets,
-# which live elsewhere).
-_SNAPSHOT_COLUMNS = tuple(
-    column for column in _RACES.c if column.name not in ("url_key", "owner_id")
-)
+_SNAPSHOT_COLUMNS = tuple(_RACES.c[name] for name in RACE_SNAPSHOT_FIELDS)

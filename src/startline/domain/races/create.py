@@ -11,11 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from startline.db.base import utcnow
+from startline.domain.changes.types import ChangeType
 from startline.domain.limits import count_hit
 from startline.domain.races import errors as e
 from startline.domain.races.fields import (
     EDITIONS,
     EVENT_DOCUMENT_FIELDS,
+    EVENT_VIEW_FIELDS,
     EVENTS,
     RACE_DOCUMENT_FIELDS,
     RACES,
@@ -30,6 +32,7 @@ from startline.domain.races.inputs import (
     RaceInput,
     RaceView,
 )
+from startline.domain.races.journal import record_edition_created, record_event, record_race
 from startline.domain.races.links import resolve_partner, resolve_timer
 from startline.domain.races.problems import in_document_order, url_problem_position
 from startline.domain.races.validation import (
@@ -91,7 +94,7 @@ def create_race(
     connection = session.connection()
     try:
         race_id = connection.execute(
-            _INSERT_RACE, {"url_key": clean.url_string.lower(), **fields}
+            _INSERT_RACE, {"url_key": clean.url_string.lower(), "is_public": True, **fields}
         ).scalar_one()
     except IntegrityError as exc:  # a concurrent create took the URL string first
         if "url_key" not in str(exc.orig):
@@ -101,7 +104,30 @@ def create_race(
         _INSERT_EDITION, {"race_id": race_id, "created_at": now, "updated_at": now}
     ).scalar_one()
     events = insert_events(connection, edition_id, clean.events, now)
+    _journal_created(session, race_id, edition_id, fields, events, now)
     return RaceView(id=race_id, **fields, editions=(EditionView(id=edition_id, events=events),))
+
+
+def _journal_created(
+    session: Session,
+    race_id: int,
+    edition_id: int,
+    fields: dict[str, Any],
+    events: tuple[EventView, ...],
+    now: datetime,
+) -> None:
+    """race.created, edition.created and each event's event.created, from the values
+    written (a new race is public until `startline races public` says otherwise)."""
+    record_race(session, ChangeType.RACE_CREATED, {**fields, "id": race_id, "is_public": True})
+    stamps = {"created_at": now, "updated_at": now}
+    record_edition_created(session, {"id": edition_id, "race_id": race_id, **stamps})
+    for event in events:
+        record_event(
+            session,
+            ChangeType.EVENT_CREATED,
+            race_id,
+            {**values_of(event, EVENT_VIEW_FIELDS), **stamps},
+        )
 
 
 def insert_events(

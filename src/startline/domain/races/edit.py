@@ -4,6 +4,7 @@ told to keep them); in the caller's session."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from startline.db.base import utcnow
+from startline.domain.changes.types import ChangeType
 from startline.domain.participants.models import Participant
 from startline.domain.races import errors as e
 from startline.domain.races.fields import (
@@ -18,9 +20,18 @@ from startline.domain.races.fields import (
     RACE_DOCUMENT_FIELDS,
     apply_values,
     new_event,
+    values_of,
 )
 from startline.domain.races.inputs import Actor, RaceInput, RaceView
-from startline.domain.races.models import Edition, Race
+from startline.domain.races.journal import (
+    EVENT_SNAPSHOT_FIELDS,
+    RACE_SNAPSHOT_FIELDS,
+    record_event,
+    record_event_deleted,
+    record_new_edition,
+    record_race,
+)
+from startline.domain.races.models import Edition, Event, Race
 from startline.domain.races.problems import in_document_order, unique_rules
 from startline.domain.races.read import read_view
 from startline.domain.races.renew import check_renewal, is_renewal, renew_race
@@ -74,20 +85,64 @@ def edit_race(
     if out.problems:
         raise e.RaceRejected(in_document_order(unique_rules(out.problems)))
     assert clean is not None
-    apply_values(row, clean, RACE_DOCUMENT_FIELDS)
-    row.last_modified = now
+    race_changed = apply_values(row, clean, RACE_DOCUMENT_FIELDS)
+    new_edition: Edition | None = None
+    events = EventChanges()
     if renewal:
-        renew_race(session, row=row, clean=clean, now=now)
+        new_edition = renew_race(session, row=row, clean=clean, now=now)
     else:
         assert edition is not None
-        _apply_edition_edit(edition, clean, preserve_missing_events, now)
+        events = _apply_edition_edit(edition, clean, preserve_missing_events, now)
+    if race_changed or new_edition is not None or events:
+        # The race object's last_modified follows the race and its events; a no-op keeps it.
+        row.last_modified = now
     try:
         session.flush()
     except IntegrityError as exc:  # a participant arrived after the check: keep the event
         raise e.RaceRejected([e.EventHasParticipants()]) from exc
+    _journal_edit(session, row, race_changed, new_edition, events)
     fresh = read_view(session.connection(), race_id)
     assert fresh is not None
     return fresh
+
+
+@dataclass
+class EventChanges:
+    """What an edition edit did to its events (rows after the flush have their ids)."""
+
+    edition_id: int | None = None
+    created: list[Event] = field(default_factory=list)
+    updated: list[Event] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+
+def _journal_edit(
+    session: Session,
+    row: Race,
+    race_changed: bool,
+    new_edition: Edition | None,
+    events: EventChanges,
+) -> None:
+    """One entry per race, edition and event the edit changed (after the flush: new rows
+    have their ids); nothing for a no-op."""
+    if race_changed:
+        record_race(session, ChangeType.RACE_UPDATED, values_of(row, RACE_SNAPSHOT_FIELDS))
+    if new_edition is not None:
+        record_new_edition(session, new_edition, new_edition.events)
+    for event in events.updated:
+        record_event(
+            session, ChangeType.EVENT_UPDATED, row.id, values_of(event, EVENT_SNAPSHOT_FIELDS)
+        )
+    for event in events.created:
+        record_event(
+            session, ChangeType.EVENT_CREATED, row.id, values_of(event, EVENT_SNAPSHOT_FIELDS)
+        )
+    for event_id in events.deleted:
+        assert events.edition_id is not None
+        record_event_deleted(session, row.id, events.edition_id, event_id)
 
 
 def _load_race(session: Session, race_id: int) -> Race | None:
@@ -166,19 +221,33 @@ def _check_edition_edit(
 
 def _apply_edition_edit(
     edition: Edition, clean: CleanRace, preserve_missing: bool, now: datetime
-) -> None:
+) -> EventChanges:
+    """Update the sent events that have an id, add those without, delete the missing ones
+    (unless preserved); what changed. Only a changed event's updated_at moves, and the
+    edition's only when one of its events changed."""
     by_id = {ev.id: ev for ev in edition.events}
+    before = {ev.id: values_of(ev, EVENT_DOCUMENT_FIELDS) for ev in edition.events}
+    changes = EventChanges(edition_id=edition.id)
     sent: set[int] = set()
     for ev in clean.events:
         if ev.event_id is None:
-            edition.events.append(new_event(ev, now))
+            added = new_event(ev, now)
+            edition.events.append(added)
+            changes.created.append(added)
         else:
             sent.add(ev.event_id)
-            target = by_id[ev.event_id]
-            apply_values(target, ev, EVENT_DOCUMENT_FIELDS)
-            target.updated_at = now
+            apply_values(by_id[ev.event_id], ev, EVENT_DOCUMENT_FIELDS)
+    for event_id in sorted(sent):
+        # Compared with the state before (an event sent twice may end where it began).
+        event = by_id[event_id]
+        if values_of(event, EVENT_DOCUMENT_FIELDS) != before[event_id]:
+            event.updated_at = now
+            changes.updated.append(event)
     if not preserve_missing:
         for event_id, event in by_id.items():
             if event_id not in sent:
                 edition.events.remove(event)
-    edition.updated_at = now
+                changes.deleted.append(event_id)
+    if changes:
+        edition.updated_at = now
+    return changes

@@ -49,7 +49,7 @@ def values_of(source: object, names: Iterable[str]) -> dict[str, Any]:
 
 def apply_values(target: object, source: object, names: Iterable[str]) -> bool:
     """Copy the named fields from `source` onto `target` where they differ; whether any did.
-    An unchanged field is not assigned, so the ORM writes (and journals) nothing for it."""
+    An unchanged field is not assigned, so the ORM writes nothing for it."""
     changed = False
     for name in names:
         value = getattr(source, name)
