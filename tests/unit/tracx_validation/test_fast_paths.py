@@ -150,7 +150,7 @@ def without_index_prefix(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return unprefixed
 
 
-SETTINGS = settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
