@@ -35,8 +35,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def quick() -> bool:
+    """STARTLINE_TEST_QUICK=1: skip the tests marked `slow` (a fast local loop; CI runs all)."""
+    return os.environ.get("STARTLINE_TEST_QUICK") == "1"
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"startline test database: {config.getoption('--database')}"
+    mode = ", quick: tests marked slow are skipped" if quick() else ""
+    return f"startline test database: {config.getoption('--database')}{mode}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not quick():
+        return
+    skip = pytest.mark.skip(reason="slow (STARTLINE_TEST_QUICK=1)")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

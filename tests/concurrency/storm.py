@@ -1,27 +1,20 @@
-"""The storm's world and its bookkeeping: an owner with an API key, a partner signing identity,
-an all-races connect token, a race of three events created over the wire, and a log of every
-write with when it was sent and answered, to judge lost updates afterwards."""
+"""The storm's bookkeeping: its sizes, the runners' keys, and a log of every write with when it
+was sent and answered, to judge lost updates afterwards. Its world (an owner with every
+credential and a race created over the wire) is tests/support/world.py's StormWorld."""
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from startline.db.engine import Database
-from startline.dialects.runsignup.signature import sign
-from startline.domain.accounts import service as accounts
 from startline.domain.accounts.secrets import SecretBox
 from tests.conftest import TEST_SECRET_KEY
 from tests.contract.runsignup.conftest import future, race_doc
-from tests.support.seed import connect_token
+from tests.support.world import StormWorld, build_storm_world
 
 # STARTLINE_SOAK=1: a long local soak (ten times the operations per client, five-minute cap).
 SOAK = os.environ.get("STARTLINE_SOAK") == "1"
@@ -48,47 +41,8 @@ def partner_of(index: int) -> int:
     return index ^ 1
 
 
-@dataclass
-class World:
-    base_url: str
-    api_key: str
-    api_secret: str
-    signing_id: int
-    signing_secret: str
-    token: str
-    race_id: int = 0
-    edition_id: int = 0
-    event_ids: list[int] = field(default_factory=list)
-
-    def signed_params(self) -> dict[str, str]:
-        """Credentials and a fresh signature (its own nonce) for one race POST."""
-        signature = sign(
-            self.signing_id, self.signing_secret, int(time.time()), secrets.token_hex(4)
-        )
-        return {
-            "format": "json",
-            "api_key": self.api_key,
-            "api_secret": self.api_secret,
-            "protected_api_signature": signature,
-        }
-
-    def tracx_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
-
-
-def make_world(db: Database, base_url: str) -> World:
-    with db.transaction() as session:
-        accounts.create_user(session, email=OWNER, password="owner-password", is_admin=True)
-        key = accounts.create_api_key(session, email=OWNER)
-        partner = accounts.create_partner(session, name="Storm", box=SecretBox(TEST_SECRET_KEY))
-    world = World(
-        base_url,
-        key.key,
-        key.secret,
-        partner.signing_id,
-        partner.signing_secret,
-        connect_token(db, owner_email=OWNER),
-    )
+def make_world(db: Database, base_url: str) -> StormWorld:
+    """The storm's owner and credentials, and StormRace with three events, over the wire."""
     events = [
         {
             "name": f"E{i}",
@@ -97,23 +51,17 @@ def make_world(db: Database, base_url: str) -> World:
         }
         for i in range(3)
     ]
-    doc = race_doc("StormRace", events=events)
-    response = httpx.post(
-        f"{base_url}/rest/race",
-        params=world.signed_params(),
-        timeout=30,
-        files={"request_format": (None, "json"), "request": (None, json.dumps(doc))},
+    return build_storm_world(
+        db,
+        base_url,
+        SecretBox(TEST_SECRET_KEY),
+        owner_email=OWNER,
+        race_doc=race_doc("StormRace", events=events),
     )
-    assert "race" in response.json(), response.text
-    race = response.json()["race"]
-    world.race_id = race["race_id"]
-    world.event_ids = [event["event_id"] for event in race["events"]]
-    world.edition_id = race["events"][0]["race_event_days_id"]
-    return world
 
 
 def participant(
-    world: World, index: int, *, event: int, chip_of: int, bib_of: int, tag: str
+    world: StormWorld, index: int, *, event: int, chip_of: int, bib_of: int, tag: str
 ) -> dict[str, Any]:
     return {
         "unique_id": uid(index),

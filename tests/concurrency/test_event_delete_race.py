@@ -18,7 +18,7 @@ from startline.domain.participants.models import Participant
 from startline.domain.participants.service import ParticipantChange, upsert_participants
 from startline.domain.races.models import Edition, Event
 from tests.contract.runsignup.conftest import race_doc, to_xml
-from tests.support.seed import seed_race
+from tests.support.world import seed_race
 
 
 def test_an_event_delete_racing_a_batch_into_it(client, app, db):

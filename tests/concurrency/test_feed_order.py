@@ -9,16 +9,18 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.contract.tracx.conftest import participant
-from tests.support.seed import connect_token, seed_race
 from tests.support.server import running_server
+from tests.support.world import connect_token, seed_race
 
 WRITERS = 4
 WRITES_PER_WRITER = 40
 STATES = ("during", "paused", "resumed", "finished")
 
 
+@pytest.mark.slow
 def test_a_reader_sees_every_change_once_in_order(settings, db, tmp_path: Path):
     race = seed_race(db, events=2)
     token = connect_token(db, owner_email=race.owner_email)

@@ -1,7 +1,7 @@
 """The storm's lost-update judge itself: it must see a lost update, and accept any order
 of writes that overlapped in time."""
 
-from tests.concurrency.world import Write, lost_updates
+from tests.concurrency.storm import Write, lost_updates
 
 
 def write(client: str, sent: float, answered: float, value: str) -> Write:

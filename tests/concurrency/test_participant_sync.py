@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from startline.domain.accounts import service as accounts
 from startline.domain.participants.models import Participant
-from tests.concurrency.world import DEADLINE_SECONDS, OPS_PER_CLIENT
-from tests.support.seed import connect_token
+from tests.concurrency.storm import DEADLINE_SECONDS, OPS_PER_CLIENT
 from tests.support.server import running_server
-from tests.support.start_lists import StartWorld, add_runners, build_start_world, runner
+from tests.support.world import StartWorld, add_runners, build_start_world, connect_token, runner
 
 OWNER = "sync-owner@example.com"
 POOL = 12  # bibs B0..B11 and chips C000000..C000011 fought over
@@ -62,6 +62,7 @@ def _run(workers: list[Callable[[], None]]) -> list[BaseException]:
     return errors
 
 
+@pytest.mark.slow
 def test_assignments_and_tracx_upserts_never_share_a_number(settings, db, tmp_path: Path):
     world, keys, token = _world(db)
     ids = add_runners(

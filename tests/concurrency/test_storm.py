@@ -5,7 +5,7 @@ into it, and readers, all at once from httpx clients in threads.
 
 Afterwards, read from the database directly: no duplicate unique_id, chip or bib in the
 edition; every participant in an event of its edition; no acknowledged write lost (see
-world.lost_updates); no 5xx; and SQLite's "database is locked" in no response and no server
+storm.lost_updates); no 5xx; and SQLite's "database is locked" in no response and no server
 log. Each client is bounded in operations and time; STARTLINE_SOAK=1 runs a long soak."""
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from startline.domain.participants.models import Participant
 from startline.domain.races.models import Event, Race
-from tests.concurrency.world import (
+from tests.concurrency.storm import (
     DEADLINE_SECONDS,
     OPS_PER_CLIENT,
     RUNNERS,
     Log,
-    World,
     Write,
     lost_updates,
     make_world,
@@ -37,6 +37,7 @@ from tests.concurrency.world import (
 )
 from tests.contract.runsignup.conftest import future, race_doc
 from tests.support.server import running_server
+from tests.support.world import StormWorld
 
 
 def _post(
@@ -69,7 +70,7 @@ def _rsu_ok(allowed: set[int]) -> Callable[[httpx.Response], bool]:
     return ok
 
 
-def single_writer(world: World, log: Log, name: str, seed: int, stop: float) -> None:
+def single_writer(world: StormWorld, log: Log, name: str, seed: int, stop: float) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=world.base_url, timeout=60) as http:
         for op in range(OPS_PER_CLIENT):
@@ -99,7 +100,7 @@ def single_writer(world: World, log: Log, name: str, seed: int, stop: float) -> 
             )
 
 
-def batch_writer(world: World, log: Log, name: str, seed: int, stop: float) -> None:
+def batch_writer(world: StormWorld, log: Log, name: str, seed: int, stop: float) -> None:
     """Alternates a reset (every runner on its own chip and bib, events 0-1) with swaps."""
     rng = random.Random(seed)
     url = f"/v1/connect/events/{world.edition_id}/participants"
@@ -129,7 +130,7 @@ def _row_of(item: dict) -> tuple:
     return (item["race_id"], item["start_number"], item["chip_code"], item["first_name"])
 
 
-def _edit_doc(world: World, name: str, event_count: int) -> dict:
+def _edit_doc(world: StormWorld, name: str, event_count: int) -> dict:
     events = [
         {
             "event_id": world.event_ids[i],
@@ -145,7 +146,7 @@ def _edit_doc(world: World, name: str, event_count: int) -> dict:
 
 
 def _edit(
-    world: World, log: Log, http: httpx.Client, name: str, tag: str, *, preserve: bool
+    world: StormWorld, log: Log, http: httpx.Client, name: str, tag: str, *, preserve: bool
 ) -> httpx.Response:
     event_count = 2
     doc = _edit_doc(world, tag, event_count)
@@ -167,7 +168,7 @@ def _edit(
     return response
 
 
-def race_editor(world: World, log: Log, name: str, seed: int, stop: float) -> None:
+def race_editor(world: StormWorld, log: Log, name: str, seed: int, stop: float) -> None:
     with httpx.Client(base_url=world.base_url, timeout=60) as http:
         for op in range(OPS_PER_CLIENT):
             if time.monotonic() > stop:
@@ -175,7 +176,7 @@ def race_editor(world: World, log: Log, name: str, seed: int, stop: float) -> No
             _edit(world, log, http, name, f"{name}r{op}", preserve=True)
 
 
-def event_deleter(world: World, log: Log, name: str, seed: int, stop: float) -> None:
+def event_deleter(world: StormWorld, log: Log, name: str, seed: int, stop: float) -> None:
     """Tries to delete event 2 (busy with moving runners) until it succeeds once; starts late,
     so runners are in it by then and the delete races their moves."""
     time.sleep(min(2.0, DEADLINE_SECONDS / 4))
@@ -188,7 +189,7 @@ def event_deleter(world: World, log: Log, name: str, seed: int, stop: float) -> 
             time.sleep(0.05)
 
 
-def reader(world: World, log: Log, name: str, seed: int, stop: float) -> None:
+def reader(world: StormWorld, log: Log, name: str, seed: int, stop: float) -> None:
     with httpx.Client(base_url=world.base_url, timeout=60) as http:
         for _ in range(OPS_PER_CLIENT):
             if time.monotonic() > stop:
@@ -220,7 +221,7 @@ CLIENTS: list[tuple[str, Callable]] = [
 ]
 
 
-def run_storm(world: World) -> Log:
+def run_storm(world: StormWorld) -> Log:
     log = Log()
     failures: list[BaseException] = []
     stop = time.monotonic() + DEADLINE_SECONDS
@@ -244,7 +245,7 @@ def run_storm(world: World) -> Log:
     return log
 
 
-def final_state(db, world: World) -> dict[str, tuple]:
+def final_state(db, world: StormWorld) -> dict[str, tuple]:
     with db.reading() as session:
         rows = session.execute(
             select(
@@ -284,6 +285,7 @@ def assert_unique_per_edition(db) -> None:
         assert strays == []
 
 
+@pytest.mark.slow
 def test_storm_keeps_every_invariant(settings, db, tmp_path: Path):
     with running_server(settings, tmp_path / "server", workers=2) as server:
         world = make_world(db, server.base_url)

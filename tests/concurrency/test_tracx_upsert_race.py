@@ -2,45 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import uvicorn
 from sqlalchemy import func, select
 
 from startline.domain.participants.models import Participant
 from tests.contract.tracx.conftest import participant
+from tests.support.server import serve_in_thread
 
 CLIENTS = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RunningServer:
-    def __init__(self, app) -> None:
-        self.port = _free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
 
 
 def test_fifty_concurrent_upserts_of_one_new_unique_id(app, db, world, tokens):
@@ -61,7 +33,7 @@ def test_fifty_concurrent_upserts_of_one_new_unique_id(app, db, world, tokens):
             )
             return response.status_code
 
-    with RunningServer(app) as base_url, ThreadPoolExecutor(CLIENTS) as pool:
+    with serve_in_thread(app) as base_url, ThreadPoolExecutor(CLIENTS) as pool:
         statuses = list(pool.map(lambda n: upsert(base_url, n), range(CLIENTS)))
 
     assert statuses == [200] * CLIENTS
@@ -89,7 +61,7 @@ def test_concurrent_batches_and_singles_on_one_edition_stay_consistent(app, db, 
             body = participant(world.event_a1_half, f"s{n % 5}", chip_code=f"S{n % 5:06d}")
             return http.post("/v1/connect/participant", json=body, headers=headers).status_code
 
-    with RunningServer(app) as base_url, ThreadPoolExecutor(20) as pool:
+    with serve_in_thread(app) as base_url, ThreadPoolExecutor(20) as pool:
         statuses = list(pool.map(lambda n: work(base_url, n), range(40)))
 
     assert set(statuses) <= {200, 422} and 200 in statuses

@@ -94,6 +94,7 @@ def _fuzz(world: World, operation: Any, generation: Any, ran: dict[str, int]) ->
         assert generation is schemathesis.GenerationMode.NEGATIVE, label
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_no_server_errors_and_schema_conformance(world: World, app, mode: str) -> None:
     generation = schemathesis.GenerationMode(mode)

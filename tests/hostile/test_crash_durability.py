@@ -7,11 +7,12 @@ import threading
 import time
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from startline.domain.participants.models import Participant
-from tests.support.seed import connect_token, seed_race
 from tests.support.server import running_server
+from tests.support.world import connect_token, seed_race
 
 STATES = ("before", "during", "paused", "resumed", "after", "finished")
 
@@ -31,6 +32,7 @@ def participant(number: int, event_id: int, state: str) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_acknowledged_writes_survive_sigkill(settings, db, tmp_path):
     race = seed_race(db)
     token = connect_token(db, owner_email=race.owner_email)

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 
 from tests.hostile import payloads as p
 from tests.hostile.conftest import PASSWORD, World
@@ -231,6 +232,7 @@ def _check(world: World, send: Any, codes: frozenset[int] | set[int], fmt: str =
     return code
 
 
+@pytest.mark.slow
 def test_hostile_race_documents_on_create_and_edit(world: World, subtests) -> None:
     edit = f"/rest/race/{world.race.race_id}"
     for doc in DOCS:
@@ -441,8 +443,8 @@ def test_hostile_signatures(world: World, subtests) -> None:
         "1.1.aaaaaaaa." + "0" * 40,
         "999999999.999999999999.aaaaaaaa." + "0" * 40,
         "a" * 5000,
-        f"{world.signing_id}.{now}.' OR 1=1.{'0' * 40}",
-        f"{world.signing_id}.{now}.aaaaaaaa.{'0' * 40}",
+        f"{world.credentials.signing_id}.{now}.' OR 1=1.{'0' * 40}",
+        f"{world.credentials.signing_id}.{now}.aaaaaaaa.{'0' * 40}",
     ]
     doc = json.dumps(_race(url_string="SignedRace"))
     for value in signatures:

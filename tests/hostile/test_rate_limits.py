@@ -25,8 +25,8 @@ from startline.domain.accounts import service as accounts
 from startline.domain.accounts.models import RateCounter, UsedNonce
 from startline.settings import Settings
 from tests.contract.runsignup.conftest import race_doc, to_xml
-from tests.support.seed import connect_token, seed_race
 from tests.support.server import running_server
+from tests.support.world import connect_token, seed_race
 
 LIMIT = 3
 PASSWORD = "pw-rate-limits"
@@ -198,6 +198,7 @@ def test_old_windows_are_pruned(db, monkeypatch):
         assert session.execute(select(RateCounter.bucket)).scalars().all() == ["late"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dialect", ["runsignup", "tracx"])
 def test_the_limit_holds_across_two_server_processes(settings, db, tmp_path: Path, dialect):
     """A burst of parallel requests split over two processes: exactly `limit` get through."""

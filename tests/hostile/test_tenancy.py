@@ -26,8 +26,8 @@ from startline.domain.accounts.models import ConnectToken, SigningIdentity, Temp
 from startline.domain.participants.models import Participant
 from startline.domain.races.models import Race
 from tests.contract.runsignup.conftest import race_doc, to_xml
-from tests.support.seed import SeededRace, seed_race
 from tests.support.server import running_server
+from tests.support.world import SeededRace, seed_race
 
 PASSWORD = "tenancy-password"
 
@@ -270,6 +270,7 @@ def fresh_get(url: str, **kwargs: Any) -> httpx.Response:
         return http.get(url, **kwargs)
 
 
+@pytest.mark.slow
 def test_revoked_and_expired_credentials_stop_at_once_on_every_process(
     settings, db, tenants, tmp_path: Path
 ):
@@ -351,6 +352,7 @@ def parallel(count: int, call: Callable[[int], httpx.Response]) -> list[httpx.Re
         return list(pool.map(run, range(count)))
 
 
+@pytest.mark.slow
 def test_concurrent_wrong_logins_get_no_more_tries_than_the_lockout_allows(
     settings, db, tenants, tmp_path: Path
 ):
@@ -382,6 +384,7 @@ def test_concurrent_wrong_logins_get_no_more_tries_than_the_lockout_allows(
     assert error(right) == 103
 
 
+@pytest.mark.slow
 def test_a_signature_is_spent_once_across_two_processes(settings, db, tenants, tmp_path: Path):
     signature = sign(tenants.signing_id, tenants.signing_secret, int(time.time()), "replay01")
     key, secret = tenants.alice

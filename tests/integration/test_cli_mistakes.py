@@ -47,6 +47,7 @@ def env_for(url: str, data_dir: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_a_database_migrated_by_a_newer_startline(own_database, tmp_path, database_kind):
     upgrade(own_database)
     engine = create_engine(own_database)
@@ -137,6 +138,7 @@ def test_a_usage_mistake_is_one_line(cli_env):
     one_line_error(run_startline("users", "nope", env=cli_env), "No such command")
 
 
+@pytest.mark.slow
 def test_two_upgrades_at_once(own_database, tmp_path):
     """On PostgreSQL the second waits for the first (an advisory lock), then finds nothing
     to do; on SQLite the write lock queues them the same way."""
@@ -179,6 +181,7 @@ def _give_to_nobody(path: Path) -> None:
         os.chown(path, 65534, 65534)
 
 
+@pytest.mark.slow
 @needs_nobody
 def test_a_data_directory_that_cannot_be_created(shared_dir):
     env = {"STARTLINE_DATA_DIR": str(shared_dir / "data")}  # shared_dir is not nobody's

@@ -24,8 +24,8 @@ from startline.settings import Settings
 from tests.conftest import TEST_SECRET_KEY, scratch_pg_database
 from tests.integration.test_cli_mistakes import one_line_error
 from tests.support.cli import ok_json
-from tests.support.seed import seed_race
 from tests.support.startline_command import run_startline
+from tests.support.world import seed_race
 
 PW = "long-enough-pw"
 
@@ -50,6 +50,7 @@ def env_of(settings: Settings) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_backup_while_writing_then_restore_into_a_fresh_database(cli, cli_env, db, fresh, tmp_path):
     seeded = seed_race(db, url_string="BackedUp")
     ok_json(cli("users", "create", "kept@example.com", "--password", PW, "--json"))
@@ -99,6 +100,7 @@ def test_backup_while_writing_then_restore_into_a_fresh_database(cli, cli_env, d
     assert signature.returncode == 0, signature.stderr
 
 
+@pytest.mark.slow
 def test_restore_replaces_and_keeps_the_previous_database(cli, cli_env, db, tmp_path):
     ok_json(cli("users", "create", "before@example.com", "--password", PW, "--json"))
     backup_file = tmp_path / "b.backup"

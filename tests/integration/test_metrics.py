@@ -7,13 +7,13 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from startline.db.engine import POOL_DEFAULTS
 from startline.http import metrics
-from tests.support.seed import connect_token, seed_race
 from tests.support.server import running_server
-from tests.support.tracx_seed import SEED_PARTICIPANT
+from tests.support.world import SEED_PARTICIPANT, connect_token, seed_race
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -105,6 +105,7 @@ def test_pool_use_is_sampled(client, db):
     assert value(after, "startline_db_pool_size") == db.engine.pool.size()
 
 
+@pytest.mark.slow
 def test_two_workers_report_their_sums(settings, db, tmp_path):
     pool_size = POOL_DEFAULTS["sqlite" if db.is_sqlite else "postgresql"][0]
     with running_server(settings, tmp_path / "data", workers=2) as server:

@@ -5,6 +5,8 @@ encrypted secrets and runners' personal data), whatever the umask allows."""
 import os
 import stat
 
+import pytest
+
 from startline.db.engine import Database
 from tests.support.startline_command import run_startline
 
@@ -13,6 +15,7 @@ def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+@pytest.mark.slow
 def test_new_data_directory_and_database_are_private(tmp_path):
     data = tmp_path / "nested" / "data"
     old_umask = os.umask(0o022)  # a common umask: files 0644 unless startline says otherwise

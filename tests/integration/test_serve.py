@@ -6,14 +6,14 @@ import re
 import time
 
 import httpx
+import pytest
 from sqlalchemy.engine import make_url
 
 from startline.db.engine import sqlite_file
 from startline.version import VERSION
-from tests.support.seed import connect_token, seed_race
 from tests.support.server import running_server
 from tests.support.tcp_proxy import proxy_to
-from tests.support.tracx_seed import SEED_PARTICIPANT
+from tests.support.world import SEED_PARTICIPANT, connect_token, seed_race
 
 
 def test_serve_answers_healthz(settings, tmp_path):
@@ -23,6 +23,7 @@ def test_serve_answers_healthz(settings, tmp_path):
     assert response.headers["x-request-id"]
 
 
+@pytest.mark.slow
 def test_serve_with_two_workers(settings, tmp_path):
     with running_server(settings, tmp_path / "data", workers=2) as server:
         statuses = {
@@ -39,6 +40,7 @@ def _json_lines(stderr: bytes) -> list[dict]:
     return [json.loads(line) for line in stderr.decode().splitlines()]
 
 
+@pytest.mark.slow
 def test_serve_logs_one_json_format_from_every_worker(settings, tmp_path, database_kind):
     url = settings.resolved_database_url
     if database_kind == "postgresql":  # trust auth: the password is ignored, and never logged
@@ -67,6 +69,7 @@ def test_serve_logs_one_json_format_from_every_worker(settings, tmp_path, databa
     assert {"/no/such/page", "/readyz"} <= paths
 
 
+@pytest.mark.slow
 def test_database_outage_under_load_is_503s_and_one_line_each(
     settings, db, tmp_path, database_kind
 ):

@@ -21,9 +21,8 @@ from sqlalchemy.exc import OperationalError
 from startline.db.engine import Database
 from startline.db.group_commit import GroupCommitter
 from startline.domain.accounts import service as accounts
-from tests.support.seed import SeededRace, connect_token, seed_race
 from tests.support.tcp_proxy import proxy_to
-from tests.support.tracx_seed import SEED_PARTICIPANT
+from tests.support.world import SEED_PARTICIPANT, SeededRace, connect_token, seed_race
 
 PASSWORD = "a long enough password"
 RUNNER_NAME = "Zoëprivate"  # must never reach a log line

@@ -36,7 +36,7 @@ import pytest
 from startline.dialects.tracx.body import TRIM_CHARACTERS, parse_request_data
 from startline.dialects.tracx.errors import error_response_body
 from startline.dialects.tracx.validation import validate_participant, validate_participants
-from tests.support.tracx_seed import SEED_PARTICIPANT
+from tests.support.world import SEED_PARTICIPANT
 
 HARNESS = Path(__file__).with_name("validate.php")
 RACES = (1, 2, 3)
@@ -419,6 +419,7 @@ def test_fixed_edge_cases_match_laravel(php: str) -> None:
     _compare(php, _fixed_cases())
 
 
+@pytest.mark.slow
 def test_generated_cases_match_laravel(php: str) -> None:
     cases = _generated_cases(random.Random(SEED), CASES)
     _compare(php, cases)

@@ -136,6 +136,7 @@ def test_streams_end_when_the_server_stops(
         stream.close()
 
 
+@pytest.mark.slow
 def test_a_change_through_one_process_reaches_a_page_of_another(
     settings: Settings, db: Database, tmp_path: Path
 ) -> None:

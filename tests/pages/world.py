@@ -12,7 +12,7 @@ from sqlalchemy import update
 from startline.db.engine import Database
 from startline.domain.participants.service import RunnerWrite, delete_participant, write_runners
 from startline.domain.races.models import Race
-from tests.support.seed import SeededRace, connect_token, seed_race
+from tests.support.world import SeededRace, connect_token, seed_race
 
 PATH = "/Race/NJ/Moorestown/SeedRace"
 

@@ -13,7 +13,7 @@ import pytest
 
 from startline.domain.races.models import Event
 from tests.contract.runsignup.conftest import PASSWORD, Rsu
-from tests.support.start_lists import (
+from tests.support.world import (
     StartWorld,
     add_runners,
     build_start_world,

@@ -15,11 +15,11 @@ from startline.domain.accounts.models import TimerMember
 from startline.domain.participants.rows import full_row
 from startline.domain.participants.service import upsert_participants
 from tests.contract.runsignup.conftest import Account, Rsu, error_of
-from tests.support.seed import connect_token
-from tests.support.start_lists import (
+from tests.support.world import (
     StartWorld,
     add_runners,
     build_start_world,
+    connect_token,
     runner,
     set_times,
 )

@@ -16,8 +16,7 @@ from startline.domain.changes.models import Change
 from startline.domain.participants.models import Participant
 from tests.contract.runsignup.conftest import Account, Rsu, error_of, to_xml
 from tests.hostile.snapshot import assert_unchanged, snapshot
-from tests.support.seed import connect_token
-from tests.support.start_lists import StartWorld, add_runners, build_start_world, runner
+from tests.support.world import StartWorld, add_runners, build_start_world, connect_token, runner
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from startline.domain.accounts.service import PERMISSIONS, create_connect_token
-from tests.unit.participants.world import World, build_world
+from tests.support.world import RacesWorld, build_races_world
 
 ALL = list(PERMISSIONS)
 
@@ -22,12 +22,12 @@ class Tokens:
 
 
 @pytest.fixture
-def world(db) -> World:
-    return build_world(db)
+def world(db) -> RacesWorld:
+    return build_races_world(db)
 
 
 @pytest.fixture
-def tokens(db, world: World) -> Tokens:
+def tokens(db, world: RacesWorld) -> Tokens:
     with db.transaction() as s:
         races = create_connect_token(
             s, owner_email=world.owner_email, permissions=ALL, race_ids=[world.race_a]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from startline.domain.participants.reading import participants_of_edition
 from tests.contract.tracx.conftest import participant
-from tests.unit.participants.world import add_edition, add_event, add_race
+from tests.support.world import add_edition, add_event, add_race
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 

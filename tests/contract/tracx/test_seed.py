@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support.tracx_seed import SEED_CURL_BODY
+from tests.support.world import SEED_CURL_BODY
 
 SEED_BODY = SEED_CURL_BODY
 CURL_HEADERS = {

@@ -14,7 +14,7 @@ from startline.db.group_commit import GroupCommitter
 from startline.domain.changes.journal import Entry, record
 from startline.domain.changes.models import Change
 from startline.domain.changes.types import ChangeType
-from tests.unit.participants.world import build_world
+from tests.support.world import build_races_world
 
 
 class Refused(Exception):
@@ -33,7 +33,7 @@ def _journal(race_id: int, tag: str):
 
 
 def test_units_share_commits_and_fail_alone(db):
-    world = build_world(db)
+    world = build_races_world(db)
     committer = GroupCommitter(db, writers=1)  # one writer: the queued units form one group
     gate = threading.Event()
     # Hold the writer on a first unit so the others queue and form one group.
@@ -55,7 +55,7 @@ def test_units_share_commits_and_fail_alone(db):
 
 
 def test_several_writers_answer_every_unit_once_and_stop_on_close(db):
-    world = build_world(db)
+    world = build_races_world(db)
     committer = GroupCommitter(db, writers=3)
 
     def entry(number: int):
@@ -74,7 +74,7 @@ def test_several_writers_answer_every_unit_once_and_stop_on_close(db):
 
 
 def test_a_retryable_refusal_runs_again_in_a_later_group(db):
-    world = build_world(db)
+    world = build_races_world(db)
     committer = GroupCommitter(db)
     runs: list[int] = []
 
@@ -91,7 +91,7 @@ def test_a_retryable_refusal_runs_again_in_a_later_group(db):
 
 
 def test_a_failed_commit_fails_every_unit_and_writes_nothing(db, monkeypatch):
-    world = build_world(db)
+    world = build_races_world(db)
     committer = GroupCommitter(db)
     real = db.transaction
 
@@ -123,7 +123,7 @@ def test_a_failed_commit_fails_every_unit_and_writes_nothing(db, monkeypatch):
 
 
 def test_a_unit_that_lost_a_deadlock_runs_again(db):
-    world = build_world(db)
+    world = build_races_world(db)
     committer = GroupCommitter(db)
     runs: list[int] = []
 

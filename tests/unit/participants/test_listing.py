@@ -16,7 +16,7 @@ from startline.domain.participants.listing import (
     list_runners,
 )
 from startline.domain.participants.models import Participant
-from tests.support.start_lists import (
+from tests.support.world import (
     StartWorld,
     add_runners,
     build_start_world,

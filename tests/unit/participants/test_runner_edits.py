@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from startline.domain.changes.models import Change
 from startline.domain.participants.models import Participant
 from startline.domain.participants.service import RunnerProblem, RunnerWrite, write_runners
-from tests.support.start_lists import StartWorld, add_runners, build_start_world, runner
+from tests.support.world import StartWorld, add_runners, build_start_world, runner
 
 
 @pytest.fixture

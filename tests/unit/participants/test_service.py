@@ -23,15 +23,15 @@ from startline.domain.participants.service import (
     upsert_participant,
     upsert_participants,
 )
-from tests.unit.participants.world import World, build_world, change
+from tests.support.world import RacesWorld, build_races_world, change
 
 
 @pytest.fixture
-def world(db) -> World:
-    return build_world(db)
+def world(db) -> RacesWorld:
+    return build_races_world(db)
 
 
-def _one(db, w: World, c: ParticipantChange):
+def _one(db, w: RacesWorld, c: ParticipantChange):
     with db.transaction() as s:
         return upsert_participant(s, change=c)
 

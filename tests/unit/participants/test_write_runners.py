@@ -6,12 +6,12 @@ import pytest
 
 from startline.domain.participants.reading import find_participant
 from startline.domain.participants.service import RunnerWrite, write_runners
-from tests.unit.participants.world import World, build_world
+from tests.support.world import RacesWorld, build_races_world
 
 
 @pytest.fixture
-def world(db) -> World:
-    return build_world(db)
+def world(db) -> RacesWorld:
+    return build_races_world(db)
 
 
 def _write(db, edition_id, writes, **options):

@@ -9,7 +9,7 @@ from startline.domain.accounts.models import User
 from startline.domain.races.access import race_access, readable_race
 from startline.domain.races.errors import NotRaceReader, RaceNotFound
 from startline.domain.races.inputs import Actor
-from tests.support.start_lists import build_start_world
+from tests.support.world import build_start_world
 
 
 def _users(db) -> dict[str, int]:

@@ -11,13 +11,13 @@ import pytest
 
 from startline.startlists.importing import ImportOptions, ImportRefused
 from startline.startlists.rejects import write_rejects
-from tests.unit.participants.world import World, build_world
+from tests.support.world import RacesWorld, build_races_world
 from tests.unit.startlists.support import journal_size, run_import, runners
 
 
 @pytest.fixture
-def world(db) -> World:
-    return build_world(db)
+def world(db) -> RacesWorld:
+    return build_races_world(db)
 
 
 def names(db, edition_id):

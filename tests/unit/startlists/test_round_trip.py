@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from startline.domain.participants.rules import COUNTRIES
 from startline.domain.participants.service import RunnerWrite, write_runners
 from startline.domain.participants.vocabulary import GENDERS, STATES
-from tests.unit.participants.world import World, add_edition, add_event, build_world
+from tests.support.world import RacesWorld, add_edition, add_event, build_races_world
 from tests.unit.startlists.support import exported, run_import, runners
 
 _LETTERS = "abcxyzÄäÖößøØåÉé漢字かな ,;'\"-."
@@ -48,11 +48,11 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture
-def world(db) -> World:
-    return build_world(db)
+def world(db) -> RacesWorld:
+    return build_races_world(db)
 
 
-def _edition(db, world: World) -> tuple[int, list[int]]:
+def _edition(db, world: RacesWorld) -> tuple[int, list[int]]:
     with db.transaction() as s:
         edition = add_edition(s, world.race_b)
         start = datetime(2027, 1, 1, 9, 0)

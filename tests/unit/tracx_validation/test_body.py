@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from startline.dialects.tracx import body
 from startline.dialects.tracx.body import parse_php_form, parse_request_data, trim_string
-from tests.support.tracx_seed import SEED_CURL_BODY, SEED_PARTICIPANT
+from tests.support.world import SEED_CURL_BODY, SEED_PARTICIPANT
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -18,7 +18,7 @@ from startline.dialects.tracx.validation import (
     validate_participant,
     validate_participants,
 )
-from tests.support.tracx_seed import SEED_PARTICIPANT
+from tests.support.world import SEED_PARTICIPANT
 
 VALID: dict[str, Any] = dict(SEED_PARTICIPANT)
 REQUIRED = (
