@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from startline.domain.changes.models import Change
 from tests.integration.test_cli_mistakes import one_line_error
-from tests.support.start_lists import StartWorld, add_runners, build_start_world, runner
 from tests.support.startline_command import run_in_terminal, run_startline
+from tests.support.world import StartWorld, add_runners, build_start_world, runner
 from tests.unit.startlists.support import runners
 
 EXIT_REFUSED = 2
