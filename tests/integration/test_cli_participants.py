@@ -373,6 +373,7 @@ def test_export_to_stdout_and_for_excel(startline, db, world):
 # --- mistakes: one line, nothing written ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_mistakes_are_one_line(startline, db, world, tmp_path):
     good = write(tmp_path, "good.csv", "first_name,last_name,event\nAnn,Lee,10K\n")
     edition = str(world.edition_1)
