@@ -16,6 +16,7 @@ from startline.db.engine import Database
 from startline.db.group_commit import GroupCommitter
 from startline.db.migrate import SchemaOutOfDate, head_revision, prepare_schema
 from startline.domain.accounts.secrets import SecretBox
+from startline.domain.changes import journal
 from startline.http import metrics
 from startline.http.body_limit import BodyLimitMiddleware
 from startline.http.context import Services, render_error
@@ -48,7 +49,7 @@ def create_app(
         db=db,
         secret_key=secret_key,
         box=SecretBox(secret_key),
-        writer=GroupCommitter(db),
+        writer=GroupCommitter(db, unit_started=journal.start_unit),
     )
 
     app = FastAPI(

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from startline.db.engine import Database
 from startline.db.group_commit import GroupCommitter
 from startline.domain.accounts import service as accounts
+from startline.domain.changes import journal
 from tests.support.tcp_proxy import proxy_to
 from tests.support.world import SEED_PARTICIPANT, SeededRace, connect_token, seed_race
 
@@ -58,7 +59,10 @@ def serving_from(app: Any, database: Database) -> Iterator[None]:
     """The app's routes use `database` (a faulty one) for the duration."""
     services = app.state.services
     original, original_writer = services.db, services.writer
-    services.db, services.writer = database, GroupCommitter(database)
+    services.db, services.writer = (
+        database,
+        GroupCommitter(database, unit_started=journal.start_unit),
+    )
     try:
         yield
     finally:

@@ -44,8 +44,18 @@ class _Unit(Generic[T]):
 class GroupCommitter:
     """Runs write units for one Database on a writer thread, many per transaction."""
 
-    def __init__(self, db: Database, *, max_group: int = 128, writers: int | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_group: int = 128,
+        writers: int | None = None,
+        unit_started: Callable[[Session], object] | None = None,
+    ) -> None:
+        """`unit_started(session)` runs before each unit: where the domain marks that a new
+        logical write begins in the shared transaction (the journal judges batches per unit)."""
         self._db = db
+        self._unit_started = unit_started
         self._max_group = max_group
         self._writers = writers or (1 if db.is_sqlite else POSTGRESQL_WRITERS)
         self._queue: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
@@ -131,6 +141,8 @@ class GroupCommitter:
                 for unit in group:
                     if not unit.future.set_running_or_notify_cancel():
                         continue
+                    if self._unit_started is not None:
+                        self._unit_started(session)
                     try:
                         with session.begin_nested():
                             result = unit.work(session)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from startline.db.group_commit import GroupCommitter
-from startline.domain.changes.journal import Entry, record
+from startline.domain.changes.journal import Entry, record, start_unit
 from startline.domain.changes.models import Change
 from startline.domain.changes.types import ChangeType
 from tests.support.world import build_races_world
@@ -142,3 +142,32 @@ def test_a_unit_that_lost_a_deadlock_runs_again(db):
     with pytest.raises(Refused):
         plain.result(timeout=30)
     committer.close()
+
+
+def test_runners_of_separate_units_are_not_a_batch_but_one_units_are(db):
+    """Two requests sharing a commit are two writes (no batch_id); one unit writing two
+    runners is a batch, as any transaction of more than one runner is (decision 8)."""
+    world = build_world(db)
+    committer = GroupCommitter(db, writers=1, unit_started=start_unit)
+    gate = threading.Event()
+
+    def runners(*numbers: int):
+        def work(session):
+            for number in numbers:
+                record(
+                    session,
+                    Entry(type=ChangeType.PARTICIPANT_CREATED, race_id=world.race_a, entity="{}"),
+                )
+            return numbers
+
+        return work
+
+    blocker = committer.submit(lambda session: gate.wait(10))
+    futures = [committer.submit(runners(*numbers)) for numbers in ((1,), (2,), (3, 4))]
+    gate.set()
+    wait([blocker, *futures], timeout=30)
+    committer.close()
+    with db.reading() as s:
+        batches = s.execute(select(Change.batch_id).order_by(Change.position)).scalars().all()
+    assert batches[:2] == [None, None]
+    assert batches[2] is not None and batches[2] == batches[3]

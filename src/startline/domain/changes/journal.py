@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -47,6 +47,32 @@ class RunnerRows:
     race_id: int
     edition_id: int
     stamp: datetime
+
+
+class _UnitStart:
+    """Where one logical write begins inside a shared transaction (group commit)."""
+
+
+_UNIT_START = _UnitStart()
+Pending = list[Entry | RunnerRows | _UnitStart]
+
+
+def start_unit(session: Session) -> int:
+    """A new logical write begins in this transaction (a unit of the group committer): what it
+    records is judged on its own (more than one runner in it is a batch; one runner is not,
+    however many units share the commit). Returns the mark `undo_unit` rolls back to."""
+    pending = session.info.setdefault(_PENDING, [])
+    mark = len(pending)
+    if pending:
+        pending.append(_UNIT_START)
+    return mark
+
+
+def undo_unit(session: Session, mark: int) -> None:
+    """Forget what was recorded since `start_unit` returned `mark` (the unit rolled back)."""
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        del pending[mark:]
 
 
 def record(session: Session, entry: Entry) -> None:
@@ -178,7 +204,7 @@ _INSERT_ONE_AT = text(
 
 
 def _write_pending(session: Session) -> None:
-    pending: list[Entry | RunnerRows] | None = session.info.pop(_PENDING, None)
+    pending: Pending | None = session.info.pop(_PENDING, None)
     if not pending:
         return
     connection = session.connection()
@@ -188,10 +214,24 @@ def _write_pending(session: Session) -> None:
         _write_postgresql(connection, pending)
 
 
-def _runner_entry_count(pending: list[Entry | RunnerRows]) -> int:
+def _units(pending: Pending) -> Iterator[list[Entry | RunnerRows]]:
+    """The pending entries split where a unit of a shared transaction began."""
+    unit: list[Entry | RunnerRows] = []
+    for item in pending:
+        if isinstance(item, _UnitStart):
+            if unit:
+                yield unit
+            unit = []
+        else:
+            unit.append(item)
+    if unit:
+        yield unit
+
+
+def _runner_entry_count(unit: list[Entry | RunnerRows]) -> int:
     """Runner entries among the singles (a RunnerRows counts as many: at least two)."""
     count = 0
-    for item in pending:
+    for item in unit:
         if isinstance(item, RunnerRows):
             count += 2
         elif item.type in RUNNER_TYPES:
@@ -212,83 +252,84 @@ def _single_params(entry: Entry, batch_id: int | None, now: datetime) -> dict[st
     }
 
 
-def _write_sqlite(connection: Connection, pending: list[Entry | RunnerRows]) -> None:
+class _Positions:
+    """Hands out positions in order; single entries are sent in one executemany per run of
+    them (a group commit's entries: one round trip, not one per request)."""
+
+    def __init__(self, connection: Connection, head: int, explicit: bool) -> None:
+        self.connection = connection
+        self.last = head  # the last position handed out
+        self.explicit = explicit  # PostgreSQL: positions written; SQLite: AUTOINCREMENT
+        self.singles: list[dict[str, Any]] = []
+
+    def single(self, params: dict[str, Any]) -> None:
+        self.last += 1
+        self.singles.append({"position": self.last, **params} if self.explicit else params)
+
+    def flush(self) -> None:
+        if self.singles:
+            statement = _INSERT_ONE_AT if self.explicit else _INSERT_ONE
+            self.connection.execute(statement, self.singles)
+            self.singles = []
+
+
+def _write_units(
+    connection: Connection, pending: Pending, positions: _Positions, dialect: str
+) -> None:
+    now = utcnow()
+    for unit in _units(pending):
+        batched = _runner_entry_count(unit) > 1
+        batch_id: int | None = None
+        runners = 0
+        for item in unit:
+            if isinstance(item, RunnerRows):
+                if batched and batch_id is None:
+                    batch_id = positions.last + 1
+                positions.flush()
+                parameters = {
+                    "stamp": item.stamp,
+                    "race_id": item.race_id,
+                    "edition_id": item.edition_id,
+                    "batch_id": batch_id,
+                }
+                if positions.explicit:
+                    parameters["base"] = positions.last
+                result = connection.execute(_runner_rows_sql(dialect), parameters)
+                runners += result.rowcount
+                positions.last += result.rowcount
+                continue
+            if item.type in RUNNER_TYPES:
+                if batched and batch_id is None:
+                    batch_id = positions.last + 1
+                runners += 1
+            positions.single(_single_params(item, batch_id, now))
+        if batch_id is not None and runners < 2:
+            # A RunnerRows that matched fewer rows than assumed: one runner is not a batch.
+            positions.flush()
+            marker = "?" if dialect == "sqlite" else "%s"
+            connection.exec_driver_sql(
+                f"UPDATE changes SET batch_id = NULL WHERE batch_id = {marker}",  # noqa: S608
+                (batch_id,),
+            )
+    positions.flush()
+
+
+def _write_sqlite(connection: Connection, pending: Pending) -> None:
     # Writers are serialized (BEGIN IMMEDIATE), so the next position is the sequence + 1.
     head = connection.exec_driver_sql(
         "SELECT seq FROM sqlite_sequence WHERE name = 'changes'"
     ).scalar()
-    next_position = (head or 0) + 1
-    batched = _runner_entry_count(pending) > 1
-    batch_id: int | None = None
-    now = utcnow()
-    runners = 0
-    for item in pending:
-        if isinstance(item, RunnerRows):
-            if batched and batch_id is None:
-                batch_id = next_position
-            result = connection.execute(
-                _runner_rows_sql("sqlite"),
-                {
-                    "stamp": item.stamp,
-                    "race_id": item.race_id,
-                    "edition_id": item.edition_id,
-                    "batch_id": batch_id,
-                },
-            )
-            runners += result.rowcount
-            next_position += result.rowcount
-            continue
-        if item.type in RUNNER_TYPES:
-            if batched and batch_id is None:
-                batch_id = next_position
-            runners += 1
-        connection.execute(_INSERT_ONE, _single_params(item, batch_id, now))
-        next_position += 1
-    if batch_id is not None and runners < 2:
-        # A RunnerRows that matched fewer rows than assumed: one runner is not a batch.
-        connection.exec_driver_sql(
-            "UPDATE changes SET batch_id = NULL WHERE batch_id = ?", (batch_id,)
-        )
+    _write_units(connection, pending, _Positions(connection, head or 0, False), "sqlite")
 
 
-def _write_postgresql(connection: Connection, pending: list[Entry | RunnerRows]) -> None:
+def _write_postgresql(connection: Connection, pending: Pending) -> None:
     head = _lock_head(connection)
-    position = head
-    batched = _runner_entry_count(pending) > 1
-    batch_id: int | None = None
-    now = utcnow()
-    runners = 0
-    for item in pending:
-        if isinstance(item, RunnerRows):
-            if batched and batch_id is None:
-                batch_id = position + 1
-            result = connection.execute(
-                _runner_rows_sql("postgresql"),
-                {
-                    "base": position,
-                    "stamp": item.stamp,
-                    "race_id": item.race_id,
-                    "edition_id": item.edition_id,
-                    "batch_id": batch_id,
-                },
-            )
-            runners += result.rowcount
-            position += result.rowcount
-            continue
-        if item.type in RUNNER_TYPES:
-            if batched and batch_id is None:
-                batch_id = position + 1
-            runners += 1
-        position += 1
-        connection.execute(
-            _INSERT_ONE_AT, {"position": position, **_single_params(item, batch_id, now)}
-        )
-    if batch_id is not None and runners < 2:
+    positions = _Positions(connection, head, True)
+    _write_units(connection, pending, positions, "postgresql")
+    if positions.last != head:
         connection.exec_driver_sql(
-            "UPDATE changes SET batch_id = NULL WHERE batch_id = %s", (batch_id,)
+            "UPDATE journal_state SET head = %s WHERE id = 1", (positions.last,)
         )
-    if position != head:
-        connection.exec_driver_sql("UPDATE journal_state SET head = %s WHERE id = 1", (position,))
 
 
 def _lock_head(connection: Connection) -> int:
