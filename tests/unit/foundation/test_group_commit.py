@@ -147,7 +147,7 @@ def test_a_unit_that_lost_a_deadlock_runs_again(db):
 def test_runners_of_separate_units_are_not_a_batch_but_one_units_are(db):
     """Two requests sharing a commit are two writes (no batch_id); one unit writing two
     runners is a batch, as any transaction of more than one runner is (decision 8)."""
-    world = build_world(db)
+    world = build_races_world(db)
     committer = GroupCommitter(db, writers=1, unit_started=start_unit)
     gate = threading.Event()
 
