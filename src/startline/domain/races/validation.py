@@ -15,6 +15,7 @@ from startline.domain.accounts.service import is_valid_email
 from startline.domain.races import errors as e
 from startline.domain.races.inputs import EventInput, RaceInput
 from startline.domain.races.timerules import exists_locally, is_past, zone_or_none
+from startline.domain.text import CONTROL_CHARACTER_CLASS, has_control_character
 
 EVENT_TYPES = frozenset(
     [
@@ -53,8 +54,7 @@ EVENT_TYPES = frozenset(
 )
 _URL_STRING = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CITY_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f<>]")
+_CITY_FORBIDDEN = re.compile(f"[{CONTROL_CHARACTER_CLASS}<>]")
 STATE_REQUIRED_IN = frozenset({"US", "CA"})
 
 
@@ -127,7 +127,7 @@ def validate_race(
     name = _blank_to_none(race.name)
     if name is None:
         out.add(e.NameRequired())
-    elif len(name) > 128 or _CONTROL.search(name):
+    elif len(name) > 128 or has_control_character(name):
         out.add(e.NameInvalid())
 
     url_string = _blank_to_none(race.url_string) if creating else None
@@ -139,7 +139,7 @@ def validate_race(
 
     contact_email = _blank_to_none(race.contact_email)
     if contact_email is not None and (
-        not is_valid_email(contact_email) or _CONTROL.search(contact_email)
+        not is_valid_email(contact_email) or has_control_character(contact_email)
     ):
         out.add(e.ContactEmailInvalid())
 
@@ -183,7 +183,7 @@ def _validate_address(
     street = _blank_to_none(race.street)
     if street is not None and len(street) > 512:
         out.add(e.StreetTooLong())
-    elif street is not None and _CONTROL.search(street.replace("\n", " ").replace("\t", " ")):
+    elif street is not None and has_control_character(street.replace("\n", " ").replace("\t", " ")):
         out.add(e.AddressMissing("the street contains control characters"))
 
     city = _blank_to_none(race.city)
@@ -204,7 +204,7 @@ def _validate_address(
             out.add(e.StateInvalid())
         else:
             state = state.upper()
-    elif state is not None and (len(state) > 64 or _CONTROL.search(state)):
+    elif state is not None and (len(state) > 64 or has_control_character(state)):
         out.add(e.StateInvalid())
     if not country_ok:
         out.add(e.CountryInvalid())
@@ -213,7 +213,7 @@ def _validate_address(
     if zipcode is not None and (
         (country == "US" and not _US_ZIP.match(zipcode))
         or len(zipcode) > 32
-        or _CONTROL.search(zipcode)
+        or has_control_character(zipcode)
     ):
         out.add(e.ZipcodeInvalid())
     return street, city, state, country, zipcode
@@ -250,7 +250,7 @@ def _validate_event(
 
     event_id = take(event.event_id)
     name = _blank_to_none(event.name)
-    if name is None or len(name) > 128 or _CONTROL.search(name):
+    if name is None or len(name) > 128 or has_control_character(name):
         problem(e.EventNameInvalid)
 
     start = take(event.start_time)
