@@ -19,7 +19,7 @@ from startline.dialects.tracx.auth import Credential, SessionTokens
 from startline.dialects.tracx.errors import Errors, field_error, unprocessable
 from startline.dialects.tracx.guards import authorize
 from startline.dialects.tracx.routes import Authorization
-from startline.domain.accounts.service import SCOPE_ALL
+from startline.domain.accounts.service import CHANGES_LIST, SCOPE_ALL
 from startline.domain.changes.models import Change
 from startline.domain.changes.reading import (
     CursorExpired,
@@ -33,7 +33,6 @@ from startline.domain.ids import filter_int
 from startline.domain.races.models import Race
 from startline.http.context import Services
 
-CHANGES_LIST = "permissions.changes.list"
 DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT = 100, 1000, 30
 # How often a long poll looks at the journal head (a cheap indexed read).
 POLL_SECONDS = 0.2

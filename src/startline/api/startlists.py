@@ -18,7 +18,8 @@ from startline.api.errors import PREFIX
 from startline.dialects.tracx.auth import Credential, SessionTokens
 from startline.dialects.tracx.errors import NOT_FOUND, TracxHttpError, too_many_items, unprocessable
 from startline.dialects.tracx.guards import authorize
-from startline.dialects.tracx.routes import STORE_MULTIPLE, Authorization
+from startline.dialects.tracx.routes import Authorization
+from startline.domain.accounts.service import PARTICIPANTS_LIST, PARTICIPANTS_STORE_MULTIPLE
 from startline.domain.scopes import is_edition_in_scope
 from startline.http.context import Services
 from startline.startlists.exporting import (
@@ -41,7 +42,6 @@ from startline.startlists.options import (
     import_options,
 )
 
-PARTICIPANTS_LIST = "permissions.participants.list"
 CSV_PATH = re.compile(rf"^{PREFIX}/editions/[^/]+/participants\.csv$")
 _PATH_ID = re.compile(r"^[0-9]{1,18}$")
 # The body is spooled: held in memory up to this size, then in a temporary file.
@@ -140,7 +140,9 @@ def build_startlists_router(services: Services) -> APIRouter:
         `partial`, `delimiter` (auto|,|;|tab), `encoding` (auto|utf-8|utf-16|cp1252),
         `date-format` (e.g. DD/MM/YYYY), `ignore-unknown`. Strict (all or nothing) unless
         `partial`; 422 with the report when strict mode refused any row."""
-        _, edition = await run_in_threadpool(guard, authorization, STORE_MULTIPLE, edition_id)
+        _, edition = await run_in_threadpool(
+            guard, authorization, PARTICIPANTS_STORE_MULTIPLE, edition_id
+        )
         try:
             options = import_options(
                 edition,

@@ -3,6 +3,8 @@ endpoint's permission (403), in that order."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from startline.dialects.tracx.auth import Credential, SessionTokens, authenticate
@@ -18,12 +20,6 @@ from startline.http.context import Services
 
 RATE_WINDOW_SECONDS = 60
 
-# The permissions of the Connect endpoints (the names are the domain's: domain/accounts).
-EVENTS_LIST = "permissions.events.list"
-RACES_LIST = "permissions.races.list"
-STORE = "permissions.participants.store"
-STORE_MULTIPLE = "permissions.participants.store-multiple"
-
 
 def authorize(
     services: Services,
@@ -36,12 +32,7 @@ def authorize(
     """The caller's credential, or the TracxHttpError the request must end with."""
     with services.db.reading() as session:
         found = authenticate(session, authorization, tokens, connect_token_only=connect_token_only)
-    if found is None:
-        raise TracxHttpError(401, UNAUTHENTICATED)
-    throttle(services, found[0])
-    if permission is not None and permission not in found[0].permissions:
-        raise TracxHttpError(403, UNAUTHORIZED)
-    return found
+    return _admit(found, permission, lambda credential: throttle(services, credential))
 
 
 def authorize_in(
@@ -61,15 +52,27 @@ def authorize_in(
         found = known[authorization]
     else:
         found = known[authorization] = authenticate(session, authorization, tokens)
-    if found is None:
-        raise TracxHttpError(401, UNAUTHENTICATED)
-    _count_and_limit(session, services, found[0])
-    if permission not in found[0].permissions:
-        raise TracxHttpError(403, UNAUTHORIZED)
-    return found
+    return _admit(
+        found, permission, lambda credential: _count_and_limit(session, services, credential)
+    )
 
 
 _CREDENTIALS_SEEN = "tracx.credentials"
+
+
+def _admit(
+    found: tuple[Credential, ConnectToken] | None,
+    permission: str | None,
+    count: Callable[[Credential], None],
+) -> tuple[Credential, ConnectToken]:
+    """401 without a credential, then the rate limit (`count`), then 403 without the
+    permission: Laravel's order."""
+    if found is None:
+        raise TracxHttpError(401, UNAUTHENTICATED)
+    count(found[0])
+    if permission is not None and permission not in found[0].permissions:
+        raise TracxHttpError(403, UNAUTHORIZED)
+    return found
 
 
 def throttle(services: Services, credential: Credential) -> None:

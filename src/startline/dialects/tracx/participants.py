@@ -22,9 +22,10 @@ from startline.dialects.tracx.errors import (
     unknown_event_errors,
     unprocessable,
 )
-from startline.dialects.tracx.guards import STORE, authorize_in
+from startline.dialects.tracx.guards import authorize_in
 from startline.dialects.tracx.resources import participant_resource
 from startline.dialects.tracx.validation import validate_participant, validate_participants
+from startline.domain.accounts.service import PARTICIPANTS_STORE
 from startline.domain.errors import Retryable
 from startline.domain.participants.errors import (
     EditionNotFound,
@@ -80,7 +81,7 @@ async def store_participant(
     def unit(session: Session) -> _Stored:
         # A refusal (401, 429, 403) raises: its savepoint rolls back, a 429's count too
         # (a throttled request is not counted, as everywhere).
-        credential, _ = authorize_in(session, services, tokens, authorization, STORE)
+        credential, _ = authorize_in(session, services, tokens, authorization, PARTICIPANTS_STORE)
         return _store_one(session, credential, data)
 
     try:

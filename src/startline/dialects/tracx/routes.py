@@ -14,7 +14,7 @@ from startline.dialects.tracx import participants
 from startline.dialects.tracx.auth import Credential, SessionTokens
 from startline.dialects.tracx.body import parse_request_data
 from startline.dialects.tracx.errors import Errors, field_error, unprocessable
-from startline.dialects.tracx.guards import EVENTS_LIST, RACES_LIST, STORE_MULTIPLE, authorize
+from startline.dialects.tracx.guards import authorize
 from startline.dialects.tracx.openapi import (
     BATCH_BODY,
     BATCH_RESPONSES,
@@ -28,6 +28,11 @@ from startline.dialects.tracx.openapi import (
 from startline.dialects.tracx.resources import event_resource, race_resource
 from startline.dialects.tracx.validation import filter_validate_int, required
 from startline.domain.accounts.models import ConnectToken
+from startline.domain.accounts.service import (
+    EVENTS_LIST,
+    PARTICIPANTS_STORE_MULTIPLE,
+    RACES_LIST,
+)
 from startline.domain.scopes import editions_in_scope, events_in_scope
 from startline.http.context import Services
 
@@ -135,7 +140,7 @@ def build_router(services: Services) -> APIRouter:
         event_id: str, request: Request, authorization: Authorization
     ) -> JSONResponse:
         """Insert or update many participants of one event, all in one transaction."""
-        credential, _ = await guard(authorization, STORE_MULTIPLE)
+        credential, _ = await guard(authorization, PARTICIPANTS_STORE_MULTIPLE)
         raw = await request.body()
         return await run_in_threadpool(
             participants.store_participants,

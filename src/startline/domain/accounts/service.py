@@ -44,13 +44,20 @@ from startline.domain.ids import is_storable_id
 from startline.domain.races.models import Race
 from startline.domain.text import has_control_character
 
+# What a connect token may do (decision 9: one vocabulary for the Tracx dialect and /api/v1).
+EVENTS_LIST: Final = "permissions.events.list"
+RACES_LIST: Final = "permissions.races.list"
+PARTICIPANTS_STORE: Final = "permissions.participants.store"
+PARTICIPANTS_STORE_MULTIPLE: Final = "permissions.participants.store-multiple"
+PARTICIPANTS_LIST: Final = "permissions.participants.list"  # CSV export of a start list
+CHANGES_LIST: Final = "permissions.changes.list"  # the change feed (/api/v1/changes)
 PERMISSIONS = (
-    "permissions.events.list",
-    "permissions.races.list",
-    "permissions.participants.store",
-    "permissions.participants.store-multiple",
-    "permissions.participants.list",  # CSV export of a start list (/api/v1)
-    "permissions.changes.list",  # the change feed (/api/v1/changes)
+    EVENTS_LIST,
+    RACES_LIST,
+    PARTICIPANTS_STORE,
+    PARTICIPANTS_STORE_MULTIPLE,
+    PARTICIPANTS_LIST,
+    CHANGES_LIST,
 )
 # What a connect token may see: listed races, its timer's races, or everything.
 ScopeKind = Literal["races", "timer", "all"]
