@@ -57,22 +57,13 @@ _UNIT_START = _UnitStart()
 Pending = list[Entry | RunnerRows | _UnitStart]
 
 
-def start_unit(session: Session) -> int:
+def start_unit(session: Session) -> None:
     """A new logical write begins in this transaction (a unit of the group committer): what it
     records is judged on its own (more than one runner in it is a batch; one runner is not,
-    however many units share the commit). Returns the mark `undo_unit` rolls back to."""
-    pending = session.info.setdefault(_PENDING, [])
-    mark = len(pending)
+    however many units share the commit)."""
+    pending = session.info.get(_PENDING)
     if pending:
         pending.append(_UNIT_START)
-    return mark
-
-
-def undo_unit(session: Session, mark: int) -> None:
-    """Forget what was recorded since `start_unit` returned `mark` (the unit rolled back)."""
-    pending = session.info.get(_PENDING)
-    if pending is not None:
-        del pending[mark:]
 
 
 def record(session: Session, entry: Entry) -> None:
@@ -82,15 +73,6 @@ def record(session: Session, entry: Entry) -> None:
 
 def record_runner_rows(session: Session, rows: RunnerRows) -> None:
     session.info.setdefault(_PENDING, []).append(rows)
-
-
-def discard_pending(session: Session) -> None:
-    """Forget what was recorded (the caller rolled back to before it)."""
-    session.info.pop(_PENDING, None)
-
-
-def pending_count(session: Session) -> int:
-    return len(session.info.get(_PENDING, ()))
 
 
 # --- snapshots ---------------------------------------------------------------------------
