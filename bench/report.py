@@ -215,7 +215,7 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
             batch = _starts(rows, db, f"batch {n} {mode}")
             raw = _starts(rows, db, f"raw executemany {n} {mode}")
             if db == "sqlite":
-                check(db, f"batch {mode} rows/s", value(batch, "rows_per_s"), 50_000, True)
+                check(db, f"batch {mode} rows/s", value(batch, "rows_per_s"), 60_000, True)
             check(
                 db,
                 f"batch {mode} / raw executemany {mode}",

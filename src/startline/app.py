@@ -164,6 +164,10 @@ def app_from_environment() -> FastAPI:
     """Factory for uvicorn (`--factory`), so each worker process builds its own app."""
     from startline.http.logging import configure_logging
 
+    from startline.http.heap import freeze_startup_heap
+
     settings = Settings()
     configure_logging(settings.log_level)
-    return create_app(settings, webhook_sender=settings.webhook_sender)
+    app = create_app(settings, webhook_sender=settings.webhook_sender)
+    app.router.add_event_handler("startup", freeze_startup_heap)  # after the others
+    return app
