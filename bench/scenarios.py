@@ -373,7 +373,7 @@ def run_batch(ctx: Context, server: Server) -> None:
             "body_mb": len(body) / 2**20,
         }
         recorder = None
-        if ctx.options.profile_dir is not None and label == "insert":
+        if ctx.options.profile_dir is not None:
             out = ctx.options.profile_dir / f"{ctx.kind}-batch-{label}.collapsed"
             recorder = (out, spy.start(server.pids()[-1], 30, out))
         server.start_sampling()

@@ -281,7 +281,13 @@ def _write(
     sql.park_values(connection, bibs_of=bibs, chips_of=chips)
     now = utcnow()
     changed = sql.write_rows(
-        connection, edition_id=edition_id, origin=origin, rows=rows, now=now, new_ids=new_ids
+        connection,
+        edition_id=edition_id,
+        origin=origin,
+        rows=rows,
+        now=now,
+        new_ids=new_ids,
+        existing=existing,
     )
     if changed:
         record_runner_rows(session, RunnerRows(race_id=race_id, edition_id=edition_id, stamp=now))

@@ -28,6 +28,7 @@ from startline.domain.participants.rows import (
     FIELDS,
     ROW_CHIP_CODE,
     ROW_DATE_OF_BIRTH,
+    ROW_EVENT,
     ROW_SEARCH_TEXT,
     ROW_SETS,
     ROW_START_NUMBER,
@@ -205,9 +206,14 @@ def write_rows(
     rows: Sequence[Row],
     now: datetime,
     new_ids: Mapping[str, int] | None = None,
+    existing: Mapping[str, tuple[int, int, str | None, str | None]] | None = None,
 ) -> int:
     """Upsert every row; returns how many runners were created or changed. Rows whose
-    unique_id is in `new_ids` are new runners inserted with that id (no upsert)."""
+    unique_id is in `new_ids` are new runners inserted with that id (no upsert). With
+    `existing` (unique_id -> (id, event, bib, chip) as stored), a row does not set the event,
+    bib or chip its runner already has: SQLite rewrites the index entries (and checks the
+    foreign key) of every column an UPDATE sets, whatever the value, and a start list sent
+    again mostly changes a state (halves the update, measured)."""
     is_sqlite = connection.dialect.name == "sqlite"
     stamp_in, day, _ = _converters(connection.dialect)
     stamp = stamp_in(now)
@@ -229,7 +235,16 @@ def write_rows(
         )
         if new_id is not None:
             values = (*values, new_id)
-        groups.setdefault((row[ROW_SETS], new_id is not None), []).append(values)
+        sets = row[ROW_SETS]
+        held = existing.get(row[ROW_UNIQUE_ID]) if existing else None
+        if held is not None:
+            sets = _without_kept(
+                sets,
+                held[1] == row[ROW_EVENT],
+                held[2] == row[ROW_START_NUMBER],
+                held[3] == row[ROW_CHIP_CODE],
+            )
+        groups.setdefault((sets, new_id is not None), []).append(values)
     changed = 0
     for (sets, with_ids), group in groups.items():
         if not is_sqlite:
@@ -249,6 +264,23 @@ def write_rows(
             )
             changed += result.rowcount
     return changed
+
+
+@lru_cache(maxsize=1024)
+def _without_kept(
+    sets: tuple[str, ...], same_event: bool, same_bib: bool, same_chip: bool
+) -> tuple[str, ...]:
+    """`sets` less the indexed fields whose stored value the row repeats."""
+    kept = {
+        name
+        for name, same in (
+            ("event_id", same_event),
+            ("start_number", same_bib),
+            ("chip_code", same_chip),
+        )
+        if same
+    }
+    return tuple(name for name in sets if name not in kept) if kept else sets
 
 
 def park_values(connection: Connection, *, bibs_of: Sequence[int], chips_of: Sequence[int]) -> None:
