@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, text
+from sqlalchemy import bindparam, event, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 
 from startline.db.base import UTCDateTime, utcnow
+from startline.db.driver import Driver, driver_of
 from startline.domain.changes.types import RUNNER_SNAPSHOT_FIELDS, RUNNER_TYPES, ChangeType
 
 _PENDING = "startline.journal"  # key in Session.info
@@ -171,29 +174,43 @@ def _runner_rows_sql(dialect: str) -> Any:
     return text(sql).bindparams(bindparam("stamp", type_=UTCDateTime()))
 
 
-_INSERT_ONE = text(
-    "INSERT INTO changes (type, occurred_at, race_id, edition_id, event_id, participant_id, "
-    "batch_id, entity) VALUES "
-    "(:type, :occurred_at, :race_id, :edition_id, :event_id, :participant_id, :batch_id, "
-    ":entity)"
-).bindparams(bindparam("occurred_at", type_=UTCDateTime()))
-_INSERT_ONE_AT = text(
-    "INSERT INTO changes (position, type, occurred_at, race_id, edition_id, event_id, "
-    "participant_id, batch_id, entity) VALUES "
-    "(:position, :type, :occurred_at, :race_id, :edition_id, :event_id, :participant_id, "
-    ":batch_id, :entity)"
-).bindparams(bindparam("occurred_at", type_=UTCDateTime()))
+_SINGLE_COLUMNS = (
+    "type",
+    "occurred_at",
+    "race_id",
+    "edition_id",
+    "event_id",
+    "participant_id",
+    "batch_id",
+    "entity",
+)
+
+
+@lru_cache(maxsize=4)
+def _insert_singles_sql(mark: str, explicit: bool) -> str:
+    columns = (("position",) if explicit else ()) + _SINGLE_COLUMNS
+    return (
+        f"INSERT INTO changes ({', '.join(columns)}) "  # noqa: S608 (fixed names)
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+
+
+@lru_cache(maxsize=4)
+def _stamp_processor(dialect: Dialect) -> Callable[[Any], Any]:
+    """SQLAlchemy's own conversion of a stored timestamp for this dialect's driver."""
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    return process or (lambda value: value)
 
 
 def _write_pending(session: Session) -> None:
     pending: Pending | None = session.info.pop(_PENDING, None)
     if not pending:
         return
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        _write_sqlite(connection, pending)
+    driver = driver_of(session)
+    if driver.is_sqlite:
+        _write_sqlite(session, driver, pending)
     else:
-        _write_postgresql(connection, pending)
+        _write_postgresql(session, driver, pending)
 
 
 def _units(pending: Pending) -> Iterator[list[Entry | RunnerRows]]:
@@ -221,43 +238,41 @@ def _runner_entry_count(unit: list[Entry | RunnerRows]) -> int:
     return count
 
 
-def _single_params(entry: Entry, batch_id: int | None, now: datetime) -> dict[str, Any]:
-    return {
-        "type": entry.type.value,
-        "occurred_at": entry.occurred_at or now,
-        "race_id": entry.race_id,
-        "edition_id": entry.edition_id,
-        "event_id": entry.event_id,
-        "participant_id": entry.participant_id,
-        "batch_id": batch_id if entry.type in RUNNER_TYPES else None,
-        "entity": entry.entity,
-    }
-
-
 class _Positions:
-    """Hands out positions in order; single entries are sent in one executemany per run of
-    them (a group commit's entries: one round trip, not one per request)."""
+    """Hands out positions in order; single entries are sent at the driver in one
+    executemany per run of them (a group commit's entries: one statement, not one per
+    request)."""
 
-    def __init__(self, connection: Connection, head: int, explicit: bool) -> None:
-        self.connection = connection
+    def __init__(self, driver: Driver, head: int) -> None:
+        self.driver = driver
         self.last = head  # the last position handed out
-        self.explicit = explicit  # PostgreSQL: positions written; SQLite: AUTOINCREMENT
-        self.singles: list[dict[str, Any]] = []
+        self.explicit = not driver.is_sqlite  # PostgreSQL: positions written; SQLite: AUTOINCREMENT
+        self.stamp = _stamp_processor(driver.dialect)
+        self.singles: list[tuple[Any, ...]] = []
 
-    def single(self, params: dict[str, Any]) -> None:
+    def single(self, entry: Entry, batch_id: int | None, now: datetime) -> None:
         self.last += 1
-        self.singles.append({"position": self.last, **params} if self.explicit else params)
+        values = (
+            entry.type.value,
+            self.stamp(entry.occurred_at or now),
+            entry.race_id,
+            entry.edition_id,
+            entry.event_id,
+            entry.participant_id,
+            batch_id if entry.type in RUNNER_TYPES else None,
+            entry.entity,
+        )
+        self.singles.append((self.last, *values) if self.explicit else values)
 
     def flush(self) -> None:
         if self.singles:
-            statement = _INSERT_ONE_AT if self.explicit else _INSERT_ONE
-            self.connection.execute(statement, self.singles)
+            statement = _insert_singles_sql(self.driver.mark, self.explicit)
+            self.driver.executemany(statement, self.singles)
             self.singles = []
 
 
-def _write_units(
-    connection: Connection, pending: Pending, positions: _Positions, dialect: str
-) -> None:
+def _write_units(session: Session, pending: Pending, positions: _Positions) -> None:
+    driver = positions.driver
     now = utcnow()
     for unit in _units(pending):
         batched = _runner_entry_count(unit) > 1
@@ -276,7 +291,9 @@ def _write_units(
                 }
                 if positions.explicit:
                     parameters["base"] = positions.last
-                result = connection.execute(_runner_rows_sql(dialect), parameters)
+                result = session.connection().execute(
+                    _runner_rows_sql(driver.dialect.name), parameters
+                )
                 runners += result.rowcount
                 positions.last += result.rowcount
                 continue
@@ -284,54 +301,46 @@ def _write_units(
                 if batched and batch_id is None:
                     batch_id = positions.last + 1
                 runners += 1
-            positions.single(_single_params(item, batch_id, now))
+            positions.single(item, batch_id, now)
         if batch_id is not None and runners < 2:
             # A RunnerRows that matched fewer rows than assumed: one runner is not a batch.
             positions.flush()
-            marker = "?" if dialect == "sqlite" else "%s"
-            connection.exec_driver_sql(
-                f"UPDATE changes SET batch_id = NULL WHERE batch_id = {marker}",  # noqa: S608
+            driver.execute(
+                f"UPDATE changes SET batch_id = NULL WHERE batch_id = {driver.mark}",  # noqa: S608
                 (batch_id,),
             )
     positions.flush()
 
 
-def _write_sqlite(connection: Connection, pending: Pending) -> None:
+def _write_sqlite(session: Session, driver: Driver, pending: Pending) -> None:
     # Writers are serialized (BEGIN IMMEDIATE), so the next position is the sequence + 1.
-    head = connection.exec_driver_sql(
-        "SELECT seq FROM sqlite_sequence WHERE name = 'changes'"
-    ).scalar()
-    _write_units(connection, pending, _Positions(connection, head or 0, False), "sqlite")
+    found = driver.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+    _write_units(session, pending, _Positions(driver, found[0] if found else 0))
 
 
-def _write_postgresql(connection: Connection, pending: Pending) -> None:
-    head = _lock_head(connection)
-    positions = _Positions(connection, head, True)
-    _write_units(connection, pending, positions, "postgresql")
+def _write_postgresql(session: Session, driver: Driver, pending: Pending) -> None:
+    head = _lock_head(driver)
+    positions = _Positions(driver, head)
+    _write_units(session, pending, positions)
     if positions.last != head:
-        connection.exec_driver_sql(
-            "UPDATE journal_state SET head = %s WHERE id = 1", (positions.last,)
-        )
+        driver.execute("UPDATE journal_state SET head = %s WHERE id = 1", (positions.last,))
 
 
-def _lock_head(connection: Connection) -> int:
+_HEAD = "SELECT head FROM journal_state WHERE id = 1 FOR UPDATE"
+
+
+def _lock_head(driver: Driver) -> int:
     """The last position handed out, with the row locked until this transaction ends."""
-    head = connection.exec_driver_sql(
-        "SELECT head FROM journal_state WHERE id = 1 FOR UPDATE"
-    ).scalar()
-    if head is not None:
-        return int(head)
+    found = driver.execute(_HEAD).fetchone()
+    if found is not None:
+        return int(found[0])
     # The state row is made by the migration; recreate it if someone removed it.
-    connection.exec_driver_sql(
+    driver.execute(
         "INSERT INTO journal_state (id, head, epoch, pruned_through) "
         "SELECT 1, coalesce(max(position), 0), %s, 0 FROM changes ON CONFLICT (id) DO NOTHING",
         (secrets.token_hex(8),),
     )
-    return int(
-        connection.exec_driver_sql(
-            "SELECT head FROM journal_state WHERE id = 1 FOR UPDATE"
-        ).scalar_one()
-    )
+    return int(driver.execute(_HEAD).fetchone()[0])
 
 
 @event.listens_for(Session, "before_commit")

@@ -19,10 +19,10 @@ from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from startline.db.base import utcnow
+from startline.db.driver import Driver, driver_of
 from startline.domain.changes.journal import (
     Entry,
     RunnerRows,
@@ -152,19 +152,19 @@ def upsert_participant(
     driver. A bib or chip held by another runner is a ParticipantClash; when only the unique
     constraint saw it (a concurrent write got there first) the clash is marked `raced`, and
     the whole unit of work may be retried in a new transaction."""
-    connection = session.connection()
-    located = _edition_of_event(connection, change.event_id)
+    driver = driver_of(session)
+    located = _edition_of_event(driver, change.event_id)
     if located is None:
         raise UnknownEvent([0])
     edition_id, race_id = located
-    clashes = _clashes_of_one(connection, edition_id, change)
+    clashes = _clashes_of_one(driver, edition_id, change)
     if clashes:
         raise ParticipantClash(clashes)
     try:
         stored, changed = sql.write_one(
-            connection, edition_id=edition_id, origin=origin, row=change.as_row(), now=utcnow()
+            driver, edition_id=edition_id, origin=origin, row=change.as_row(), now=utcnow()
         )
-    except IntegrityError as exc:
+    except driver.integrity_error as exc:
         mapped = _clash_from(exc)
         if mapped is None:
             raise
@@ -198,23 +198,19 @@ def _journal_one(
     )
 
 
-def _edition_of_event(connection: Connection, event_id: int) -> tuple[int, int] | None:
+def _edition_of_event(driver: Driver, event_id: int) -> tuple[int, int] | None:
     """(edition, race) of an event, share-locked for this transaction; None if none."""
     if not is_storable_id(event_id):
         return None
-    found = connection.exec_driver_sql(
-        _EDITION_OF_EVENT[connection.dialect.name], (event_id,)
-    ).first()
+    found = driver.execute(_EDITION_OF_EVENT[driver.dialect.name], (event_id,)).fetchone()
     return None if found is None else (found[0], found[1])
 
 
-def _clashes_of_one(
-    connection: Connection, edition_id: int, change: ParticipantChange
-) -> list[Clash]:
-    holders = connection.exec_driver_sql(
-        _HOLDERS[connection.dialect.name],
+def _clashes_of_one(driver: Driver, edition_id: int, change: ParticipantChange) -> list[Clash]:
+    holders = driver.execute(
+        _HOLDERS[driver.dialect.name],
         (edition_id, change.unique_id, change.start_number, change.chip_code),
-    ).all()
+    ).fetchall()
     clashes = []
     if change.start_number is not None and any(bib == change.start_number for bib, _ in holders):
         clashes.append(Clash(0, "start_number"))
@@ -223,10 +219,10 @@ def _clashes_of_one(
     return clashes
 
 
-def _clash_from(exc: IntegrityError) -> Exception | None:
+def _clash_from(exc: Exception) -> Exception | None:
     """The typed error for a constraint violation of a single upsert (the event vanished
     meanwhile, or a value was taken meanwhile), or None if it is none of those."""
-    text = str(exc.orig)
+    text = str(exc)
     if "foreign key" in text.lower():
         return UnknownEvent([0])
     for name in ("start_number", "chip_code"):

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 
+from startline.db.driver import Driver
 from startline.domain.participants.models import Participant
 from startline.domain.participants.rows import (
     FIELDS,
@@ -127,12 +128,12 @@ def _converters(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any],
 
 
 def write_one(
-    connection: Connection, *, edition_id: int, origin: str, row: Row, now: datetime
+    driver: Driver, *, edition_id: int, origin: str, row: Row, now: datetime
 ) -> tuple[dict[str, Any], bool]:
-    """Upsert one row; (the runner as stored, whether this write changed it)."""
-    dialect = connection.dialect
-    is_sqlite = dialect.name == "sqlite"
-    stamp_in, day, stamp_out = _converters(dialect)
+    """Upsert one row; (the runner as stored, whether this write changed it). Sent at the
+    driver (db/driver.py): its errors are the driver's."""
+    is_sqlite = driver.is_sqlite
+    stamp_in, day, stamp_out = _converters(driver.dialect)
     stamp = stamp_in(now)
     params = (
         edition_id,
@@ -145,14 +146,12 @@ def write_one(
         row[ROW_STATE] or DEFAULT_STATE,
         row[ROW_SEARCH_TEXT],
     )
-    returned = connection.exec_driver_sql(
-        single_upsert_sql(row[ROW_SETS], is_sqlite), params
-    ).first()
+    returned = driver.execute(single_upsert_sql(row[ROW_SETS], is_sqlite), params).fetchone()
     changed = returned is not None
     if returned is None:  # nothing differed: the stored runner is the answer
-        returned = connection.exec_driver_sql(
+        returned = driver.execute(
             _read_one_sql(is_sqlite), (edition_id, row[ROW_UNIQUE_ID])
-        ).one()
+        ).fetchone()
     stored = dict(zip(RETURNED, returned, strict=True))
     if stamp_out is not None:
         stored["created_at"] = stamp_out(stored["created_at"])
