@@ -162,7 +162,7 @@ def _install_error_handlers(app: FastAPI, services: Services) -> None:
 
 def app_from_environment() -> FastAPI:
     """Factory for uvicorn (`--factory`), so each worker process builds its own app."""
-    from startline.http.heap import freeze_startup_heap
+    from startline.heap import freeze_startup_heap
     from startline.http.logging import configure_logging
 
     settings = Settings()

@@ -5,16 +5,13 @@ with its file line, column, value and reason."""
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Literal
 
 from startline.db.engine import Database
 from startline.domain.participants.rules import max_length
 from startline.domain.participants.service import Mode, RunnerProblem, RunnerWrite, write_runners
+from startline.heap import collector_paused
 from startline.startlists.events import EditionEvents, edition_events
 from startline.startlists.headers import HeaderPlan, is_known, normalize, plan_header
 from startline.startlists.reading import (
@@ -348,36 +345,6 @@ def open_source(raw: BinaryIO, options: ImportOptions) -> Records:
         )
     except FileRefused as exc:
         raise ImportRefused(str(exc)) from None
-
-
-_paused_lock = threading.Lock()
-_paused_count = 0
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while an import builds its rows. A 50,000-row
-    import creates some 300,000 lists, dicts and tuples that all live until its commit, and
-    the collector would walk them again and again: a third of the parse time (measured).
-    Reference counting still frees everything; the collector is back on (and catches up)
-    when the last import running in this process ends."""
-    global _paused_count
-    with _paused_lock:
-        if _paused_count == 0 and not gc.isenabled():
-            _paused_count = -1  # someone else turned it off: leave it to them
-        if _paused_count >= 0:
-            _paused_count += 1
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            if _paused_count > 0:
-                _paused_count -= 1
-                if _paused_count == 0:
-                    gc.enable()
-            elif _paused_count == -1:
-                _paused_count = 0
 
 
 def import_start_list(

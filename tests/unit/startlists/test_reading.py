@@ -130,7 +130,7 @@ def test_a_huge_field_is_a_clear_error():
 def test_the_collector_is_paused_during_imports_and_restored():
     import gc
 
-    from startline.startlists.importing import collector_paused
+    from startline.heap import collector_paused
 
     assert gc.isenabled()
     with collector_paused():

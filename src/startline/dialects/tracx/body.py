@@ -70,9 +70,13 @@ def _clean(value: Any, check_surrogates: bool) -> Any:
     """Trim strings, "" -> None, big ints -> float, in place; enforce PHP's JSON limits.
 
     Iterative, not recursive: 511 levels of nesting must not meet Python's recursion limit.
+    Every value of a 50,000-runner batch passes here, so the loop keeps its names local and
+    tests the common kinds (strings, then integers) first.
     """
     if type(value) is not dict and type(value) is not list:
         return _clean_scalar(value, check_surrogates)
+    strip = str.strip
+    trim = TRIM_CHARACTERS
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         container, depth = pending.pop()
@@ -90,15 +94,16 @@ def _clean(value: Any, check_surrogates: bool) -> Any:
             if kind is str:
                 if check_surrogates:
                     _assert_no_surrogates(item)
-                trimmed = item.strip(TRIM_CHARACTERS)
+                trimmed = strip(item, trim)
                 # Write only what changed: most strings need no trimming.
                 if trimmed is not item or not item:
                     # Replacing a value keeps the dict's size, so iterating on is safe.
                     container[key] = trimmed or None
+            elif kind is int:
+                if not INT64_MIN <= item <= INT64_MAX:
+                    container[key] = _clean_scalar(item, check_surrogates)
             elif kind is dict or kind is list:
                 pending.append((item, depth + 1))
-            elif kind is int and not INT64_MIN <= item <= INT64_MAX:
-                container[key] = _clean_scalar(item, check_surrogates)
     return value
 
 

@@ -41,6 +41,7 @@ from startline.domain.participants.service import (
     upsert_participants,
 )
 from startline.domain.scopes import RaceScope, event_ids_in_scope, is_event_in_scope
+from startline.heap import collector_paused
 from startline.http import metrics
 from startline.http.context import Services
 
@@ -137,7 +138,20 @@ def store_participants(
 ) -> JSONResponse:
     if not _PATH_ID.match(edition_path_id):
         raise TracxHttpError(404, NOT_FOUND)
-    edition_id = int(edition_path_id)
+    with collector_paused():  # a start list's objects all live until the commit
+        return _store_batch(
+            services, credential, int(edition_path_id), raw, content_type, query_string
+        )
+
+
+def _store_batch(
+    services: Services,
+    credential: Credential,
+    edition_id: int,
+    raw: bytes,
+    content_type: str | None,
+    query_string: bytes,
+) -> JSONResponse:
     items = parse_request_data(raw, content_type, query_string)
     limit = services.settings.batch_max_items
     if isinstance(items, list) and len(items) > limit:

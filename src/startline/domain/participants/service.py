@@ -336,11 +336,14 @@ def _event_ids(connection: Connection, edition_id: int) -> set[int]:
 
 
 def _existing(connection: Connection, edition_id: int) -> dict[str, tuple[Any, Any, Any, Any]]:
-    found = connection.exec_driver_sql(_EXISTING[connection.dialect.name], (edition_id,))
-    return {
-        unique_id: (participant_id, event_id, bib, chip)
-        for participant_id, unique_id, event_id, bib, chip in found
-    }
+    """unique_id -> (id, event, bib, chip) of the edition's runners. Built by zip and dict
+    at C speed from the driver's rows: a 50,000-runner edition is read on every batch."""
+    driver: Any = connection.connection.driver_connection
+    found = driver.execute(_EXISTING[connection.dialect.name], (edition_id,)).fetchall()
+    if not found:
+        return {}
+    ids, unique_ids, event_ids, bibs, chips = zip(*found, strict=True)
+    return dict(zip(unique_ids, zip(ids, event_ids, bibs, chips, strict=True), strict=True))
 
 
 # --- general writes (RunSignup's participant POST, CSV imports) ----------------------------
