@@ -29,6 +29,10 @@ T = TypeVar("T")
 # Writer threads (so connections) on PostgreSQL: enough to overlap round trips and commits,
 # few enough to keep groups large.
 POSTGRESQL_WRITERS = 4
+# Units per transaction. On PostgreSQL each unit's savepoint that writes is a subtransaction
+# with its own id, and a backend caches 64 of them (PGPROC_MAX_CACHED_SUBXIDS): past that,
+# every other session's snapshot falls back to the pg_subtrans lookup.
+MAX_GROUP = {"sqlite": 128, "postgresql": 64}
 logger = logging.getLogger("startline.db.group_commit")
 
 
@@ -48,7 +52,7 @@ class GroupCommitter:
         self,
         db: Database,
         *,
-        max_group: int = 128,
+        max_group: int | None = None,
         writers: int | None = None,
         unit_started: Callable[[Session], object] | None = None,
     ) -> None:
@@ -56,7 +60,7 @@ class GroupCommitter:
         logical write begins in the shared transaction (the journal judges batches per unit)."""
         self._db = db
         self._unit_started = unit_started
-        self._max_group = max_group
+        self._max_group = max_group or MAX_GROUP["sqlite" if db.is_sqlite else "postgresql"]
         self._writers = writers or (1 if db.is_sqlite else POSTGRESQL_WRITERS)
         self._queue: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []

@@ -181,11 +181,11 @@ def test_a_raced_clash_is_judged_again_in_a_new_transaction(client, db, world, t
 
     real, runs = dialect.upsert_participant, []
 
-    def raced_once(session, *, change):
+    def raced_once(session, *, change, **options):
         runs.append(change.unique_id)
         if len(runs) == 1:
             raise ParticipantClash([Clash(0, "chip_code")], raced=True)
-        return real(session, change=change)
+        return real(session, change=change, **options)
 
     monkeypatch.setattr(dialect, "upsert_participant", raced_once)
     response = _post(client, tokens.races, participant(world.event_a1_10k, "r1"))
@@ -198,7 +198,7 @@ def test_a_clash_raced_twice_is_a_422(client, db, world, tokens, monkeypatch):
     from startline.dialects.tracx import participants as dialect
     from startline.domain.participants.errors import Clash, ParticipantClash
 
-    def always_raced(session, *, change):
+    def always_raced(session, *, change, **options):
         raise ParticipantClash([Clash(0, "chip_code")], raced=True)
 
     monkeypatch.setattr(dialect, "upsert_participant", always_raced)

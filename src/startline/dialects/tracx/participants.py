@@ -79,17 +79,24 @@ async def store_participant(
     if not isinstance(data, dict):
         data = {}  # a top-level array has none of the fields: "required" errors follow
 
+    runs = 0
+
     def unit(session: Session) -> _Stored:
+        nonlocal runs
+        runs += 1
         # A refusal (401, 429, 403) raises: its savepoint rolls back, a 429's count too
         # (a throttled request is not counted, as everywhere).
         credential, _ = authorize_in(session, services, tokens, authorization, PARTICIPANTS_STORE)
-        return _store_one(session, credential, data)
+        # The first run writes without looking up the bib's and chip's holders: a clash is
+        # rare on race day, and the unique constraints refuse it anyway (raced, so run again).
+        return _store_one(session, credential, data, judge_first=runs > 1)
 
     try:
-        # A raced clash (another process got there first; on PostgreSQL maybe this same
-        # runner's insert, now committed) is judged again in a later transaction: there it is
-        # an update, or a clash with the runner who really holds the value.
-        stored = await services.writer.run(unit, retry_if=_judged_again, attempts=2)
+        # A raced clash (a unique constraint refused the write: another process got there
+        # first, on PostgreSQL maybe this same runner's insert, or the first run did not look
+        # up the holders) is judged again in a later transaction: there it is an update, or a
+        # clash with the runner who really holds the value, every clashing field named.
+        stored = await services.writer.run(unit, retry_if=_judged_again, attempts=3)
     except ParticipantClash as exc:
         return unprocessable(clash_errors(exc, batch=False))
     except UnknownEvent as exc:
@@ -107,7 +114,9 @@ def _judged_again(error: BaseException) -> bool:
     return isinstance(error, Retryable) and error.retryable
 
 
-def _store_one(session: Session, credential: Credential, data: dict[str, Any]) -> _Stored:
+def _store_one(
+    session: Session, credential: Credential, data: dict[str, Any], *, judge_first: bool
+) -> _Stored:
     """The upsert's outcome, or the validation errors (nothing written). One transaction for
     the scope check and the write: fewer round trips, and the event cannot leave the scope
     between the two."""
@@ -124,7 +133,9 @@ def _store_one(session: Session, credential: Credential, data: dict[str, Any]) -
     result = validate_participant(data, race_exists=race_exists)
     if result.errors:
         return _Stored(errors=result.errors)
-    outcome = upsert_participant(session, change=change_from(result.values))
+    outcome = upsert_participant(
+        session, change=change_from(result.values), judge_first=judge_first
+    )
     return _Stored(participant=outcome.participant)
 
 

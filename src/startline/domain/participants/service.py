@@ -144,22 +144,30 @@ _HOLDERS = {
 
 
 def upsert_participant(
-    session: Session, *, change: ParticipantChange, origin: Origin = "tracx"
+    session: Session,
+    *,
+    change: ParticipantChange,
+    origin: Origin = "tracx",
+    judge_first: bool = True,
 ) -> UpsertOutcome:
     """Insert or update one runner of the edition of `change.event_id`.
 
     The hot path of a race day (thousands a minute), so its statements are plain SQL at the
-    driver. A bib or chip held by another runner is a ParticipantClash; when only the unique
-    constraint saw it (a concurrent write got there first) the clash is marked `raced`, and
-    the whole unit of work may be retried in a new transaction."""
+    driver. A bib or chip held by another runner is a ParticipantClash naming every field
+    that clashes. When only a unique constraint saw it, the clash is marked `raced` (a
+    concurrent write got there first, or the holders were not looked up) and the whole unit
+    of work may be retried in a new transaction. Without `judge_first` the holders are not
+    looked up before the write (one statement fewer on race day, when clashes are rare): a
+    clash then comes from the constraint, `raced`, to be judged fully by the retry."""
     driver = driver_of(session)
     located = _edition_of_event(driver, change.event_id)
     if located is None:
         raise UnknownEvent([0])
     edition_id, race_id = located
-    clashes = _clashes_of_one(driver, edition_id, change)
-    if clashes:
-        raise ParticipantClash(clashes)
+    if judge_first:
+        clashes = _clashes_of_one(driver, edition_id, change)
+        if clashes:
+            raise ParticipantClash(clashes)
     try:
         stored, changed = sql.write_one(
             driver, edition_id=edition_id, origin=origin, row=change.as_row(), now=utcnow()
