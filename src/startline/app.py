@@ -49,7 +49,9 @@ def create_app(
         db=db,
         secret_key=secret_key,
         box=SecretBox(secret_key),
-        writer=GroupCommitter(db, unit_started=journal.start_unit),
+        writer=GroupCommitter(
+            db, unit_started=journal.start_unit, writers=settings.postgresql_writers
+        ),
     )
 
     app = FastAPI(

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # SQLite durability: FULL survives power loss (an fsync per commit); NORMAL survives a
     # process crash only, and writes faster.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # Threads (and connections) per process that write race-day upserts on PostgreSQL, many
+    # per transaction (group commit); SQLite has one writer whatever this says.
+    postgresql_writers: int = Field(default=2, ge=1, le=16)
 
     # Database connections per server process (None: per-database default, see db/engine.py).
     db_pool_size: int | None = Field(default=None, ge=1)
