@@ -151,6 +151,10 @@ class GroupCommitter:
                         self._unit_started(session)
                     try:
                         with session.begin_nested():
+                            # SQLAlchemy emits SAVEPOINT only when the session next needs its
+                            # connection, and a unit may go to the driver directly
+                            # (db/driver.py): the savepoint must exist before the unit runs.
+                            session.connection()
                             result = unit.work(session)
                     except Exception as exc:  # this unit's refusal: only it is rolled back
                         done.append((unit, None, exc))

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from startline.db.driver import driver_of
 from startline.db.group_commit import GroupCommitter
 from startline.domain.changes.journal import Entry, record, start_unit
 from startline.domain.changes.models import Change
@@ -52,6 +53,42 @@ def test_units_share_commits_and_fail_alone(db):
         name = s.execute(text("SELECT name FROM races WHERE id = :r"), {"r": world.race_a})
         assert name.scalar_one() == "five"
     assert entities == ['"one"', '"three"', '"five"']
+
+
+def test_a_unit_writing_at_the_driver_is_rolled_back_alone(db):
+    """Units that reach the database only through db/driver.py (the single upsert, once the
+    transaction's driver connection is known) still run in their own savepoint: a failing
+    one takes back its write, and on PostgreSQL the units after it still run (the failed
+    statement does not abort the group's transaction)."""
+    world = build_races_world(db)
+    committer = GroupCommitter(db, writers=1)
+    gate = threading.Event()
+    blocker = committer.submit(lambda session: gate.wait(10))
+
+    def rename(tag: str, fail_with_sql: bool):
+        def work(session):
+            driver = driver_of(session)
+            driver.execute(
+                f"UPDATE races SET name = {driver.mark} WHERE id = {driver.mark}",
+                (tag, world.race_a),
+            )
+            if fail_with_sql:  # a statement the database refuses, after the write
+                driver.execute("SELECT no_such_column FROM races")
+            return tag
+
+        return work
+
+    futures = [
+        committer.submit(rename(tag, tag.startswith("bad")))
+        for tag in ("one", "bad-two", "three", "bad-four")
+    ]
+    gate.set()
+    wait([blocker, *futures], timeout=30)
+    assert [f.exception() is None for f in futures] == [True, False, True, False]
+    committer.close()
+    with db.reading() as s:
+        name = s.execute(text("SELECT name FROM races WHERE id = :r"), {"r": world.race_a})
+        assert name.scalar_one() == "three"
 
 
 def test_several_writers_answer_every_unit_once_and_stop_on_close(db):

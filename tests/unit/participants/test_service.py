@@ -317,3 +317,13 @@ def test_batch_update_sets_only_the_indexed_fields_that_change(db, world, monkey
     with db.reading() as s:
         states = s.execute(select(Participant.state).distinct()).scalars().all()
     assert states == ["during"]
+
+
+@pytest.mark.parametrize("is_sqlite", [True, False])
+def test_upsert_never_sets_its_own_conflict_key(is_sqlite):
+    """unique_id is what the conflict matched on: equal already, and SQLite would rewrite its
+    index entry for nothing."""
+    clause = sql.on_conflict(("event_id", "unique_id", "state"), is_sqlite)
+    assert "unique_id = excluded" not in clause
+    assert "participants.unique_id" not in clause
+    assert "state = excluded.state" in clause and "event_id = excluded.event_id" in clause

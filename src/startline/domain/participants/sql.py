@@ -76,7 +76,10 @@ def _distinct(is_sqlite: bool) -> str:
 
 @lru_cache(maxsize=256)
 def on_conflict(sets: tuple[str, ...], is_sqlite: bool) -> str:
-    """The update half of an upsert setting `sets`, only when one of them differs."""
+    """The update half of an upsert setting `sets`, only when one of them differs. The
+    unique_id is the conflict's own key, so it is equal already: setting it would only make
+    SQLite rewrite its index entry."""
+    sets = tuple(name for name in sets if name != "unique_id")
     assignments = [f"{name} = excluded.{name}" for name in sets]
     if _NAMES & set(sets):
         assignments.append("search_text = excluded.search_text")
