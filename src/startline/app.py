@@ -50,7 +50,10 @@ def create_app(
         secret_key=secret_key,
         box=SecretBox(secret_key),
         writer=GroupCommitter(
-            db, unit_started=journal.start_unit, writers=settings.postgresql_writers
+            db,
+            unit_started=journal.start_unit,
+            unit_failed=journal.discard_unit,
+            writers=settings.postgresql_writers,
         ),
     )
 

@@ -61,7 +61,7 @@ def serving_from(app: Any, database: Database) -> Iterator[None]:
     original, original_writer = services.db, services.writer
     services.db, services.writer = (
         database,
-        GroupCommitter(database, unit_started=journal.start_unit),
+        GroupCommitter(database, unit_started=journal.start_unit, unit_failed=journal.discard_unit),
     )
     try:
         yield

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from startline.db.driver import driver_of
 from startline.db.group_commit import GroupCommitter
-from startline.domain.changes.journal import Entry, record, start_unit
+from startline.domain.changes.journal import Entry, discard_unit, record, start_unit
 from startline.domain.changes.models import Change
 from startline.domain.changes.types import ChangeType
 from tests.support.world import build_races_world
@@ -20,6 +20,11 @@ from tests.support.world import build_races_world
 
 class Refused(Exception):
     pass
+
+
+def _committer(db, **options) -> GroupCommitter:
+    """As the app builds it: the journal told where each unit starts and which failed."""
+    return GroupCommitter(db, unit_started=start_unit, unit_failed=discard_unit, **options)
 
 
 def _journal(race_id: int, tag: str):
@@ -35,7 +40,7 @@ def _journal(race_id: int, tag: str):
 
 def test_units_share_commits_and_fail_alone(db):
     world = build_races_world(db)
-    committer = GroupCommitter(db, writers=1)  # one writer: the queued units form one group
+    committer = _committer(db, writers=1)  # one writer: the queued units form one group
     gate = threading.Event()
     # Hold the writer on a first unit so the others queue and form one group.
     blocker = committer.submit(lambda session: gate.wait(10))
@@ -61,7 +66,7 @@ def test_a_unit_writing_at_the_driver_is_rolled_back_alone(db):
     one takes back its write, and on PostgreSQL the units after it still run (the failed
     statement does not abort the group's transaction)."""
     world = build_races_world(db)
-    committer = GroupCommitter(db, writers=1)
+    committer = _committer(db, writers=1)
     gate = threading.Event()
     blocker = committer.submit(lambda session: gate.wait(10))
 
@@ -93,7 +98,7 @@ def test_a_unit_writing_at_the_driver_is_rolled_back_alone(db):
 
 def test_several_writers_answer_every_unit_once_and_stop_on_close(db):
     world = build_races_world(db)
-    committer = GroupCommitter(db, writers=3)
+    committer = _committer(db, writers=3)
 
     def entry(number: int):
         def work(session):
@@ -112,7 +117,7 @@ def test_several_writers_answer_every_unit_once_and_stop_on_close(db):
 
 def test_a_retryable_refusal_runs_again_in_a_later_group(db):
     world = build_races_world(db)
-    committer = GroupCommitter(db)
+    committer = _committer(db)
     runs: list[int] = []
 
     def flaky(session):
@@ -129,7 +134,7 @@ def test_a_retryable_refusal_runs_again_in_a_later_group(db):
 
 def test_a_failed_commit_fails_every_unit_and_writes_nothing(db, monkeypatch):
     world = build_races_world(db)
-    committer = GroupCommitter(db)
+    committer = _committer(db)
     real = db.transaction
 
     def failing_commit():
@@ -161,7 +166,7 @@ def test_a_failed_commit_fails_every_unit_and_writes_nothing(db, monkeypatch):
 
 def test_a_unit_that_lost_a_deadlock_runs_again(db):
     world = build_races_world(db)
-    committer = GroupCommitter(db)
+    committer = _committer(db)
     runs: list[int] = []
 
     class DeadlockDetected(Exception):
@@ -185,7 +190,7 @@ def test_runners_of_separate_units_are_not_a_batch_but_one_units_are(db):
     """Two requests sharing a commit are two writes (no batch_id); one unit writing two
     runners is a batch, as any transaction of more than one runner is (decision 8)."""
     world = build_races_world(db)
-    committer = GroupCommitter(db, writers=1, unit_started=start_unit)
+    committer = _committer(db, writers=1)
     gate = threading.Event()
 
     def runners(*numbers: int):
@@ -208,3 +213,33 @@ def test_runners_of_separate_units_are_not_a_batch_but_one_units_are(db):
         batches = s.execute(select(Change.batch_id).order_by(Change.position)).scalars().all()
     assert batches[:2] == [None, None]
     assert batches[2] is not None and batches[2] == batches[3]
+
+
+def test_orm_changes_of_a_failed_unit_are_dropped_and_the_others_kept(db):
+    """A unit's ORM changes are flushed inside its savepoint: a failed unit's go with it,
+    an earlier unit's survive a later unit's rollback."""
+    from startline.domain.accounts.models import User
+
+    committer = _committer(db, writers=1)
+    gate = threading.Event()
+    blocker = committer.submit(lambda session: gate.wait(10))
+
+    def add(email: str, fail: bool):
+        def work(session):
+            session.add(User(email=email, password_hash="x", first_name="A", last_name="B"))
+            if fail:
+                raise Refused(email)
+            return email
+
+        return work
+
+    futures = [
+        committer.submit(add(f"{tag}@example.com", tag == "two")) for tag in ("one", "two", "three")
+    ]
+    gate.set()
+    wait([blocker, *futures], timeout=30)
+    assert [f.exception() is None for f in futures] == [True, False, True]
+    committer.close()
+    with db.reading() as s:
+        emails = s.execute(select(User.email).order_by(User.email)).scalars().all()
+    assert emails == ["one@example.com", "three@example.com"]

@@ -60,13 +60,23 @@ _UNIT_START = _UnitStart()
 Pending = list[Entry | RunnerRows | _UnitStart]
 
 
-def start_unit(session: Session) -> None:
+def start_unit(session: Session) -> int:
     """A new logical write begins in this transaction (a unit of the group committer): what it
     records is judged on its own (more than one runner in it is a batch; one runner is not,
-    however many units share the commit)."""
+    however many units share the commit). Returns the mark `discard_unit` takes."""
     pending = session.info.get(_PENDING)
     if pending:
         pending.append(_UNIT_START)
+        return len(pending)
+    return 0
+
+
+def discard_unit(session: Session, mark: object) -> None:
+    """The unit begun at `mark` was rolled back (its savepoint, sent at the driver): what it
+    recorded is forgotten."""
+    pending = session.info.get(_PENDING)
+    if pending is not None and isinstance(mark, int):
+        del pending[mark:]
 
 
 def record(session: Session, entry: Entry) -> None:
