@@ -44,29 +44,30 @@ def distance(value: float | None, units: str | None) -> str | None:
     return f"{number}K"
 
 
-def _finish(edition: EditionView) -> datetime:
-    return max(event_finish(ev.start_time, ev.end_time) for ev in edition.events)
+def _day(local: datetime | None) -> str | None:
+    return None if local is None else day(local.date())
 
 
 def _split_editions(
     race: RaceView, zone: ZoneInfo, now: datetime
 ) -> tuple[EditionView | None, EditionView | None]:
-    """(newest unfinished edition, newest finished edition)."""
-    upcoming: EditionView | None = None
-    finished: EditionView | None = None
+    """(newest unfinished edition, newest finished edition); editions without events are
+    neither."""
+    upcoming: tuple[datetime, EditionView] | None = None  # (its first start, the edition)
+    finished: tuple[datetime, EditionView] | None = None
     for edition in race.editions:
-        if not edition.events:
+        start, finish = edition.first_start, edition.last_finish
+        if start is None or finish is None:
             continue
-        if to_utc(_finish(edition), zone) >= now:
-            if upcoming is None or _first_start(edition) >= _first_start(upcoming):
-                upcoming = edition
-        elif finished is None or _first_start(edition) >= _first_start(finished):
-            finished = edition
-    return upcoming, finished
-
-
-def _first_start(edition: EditionView) -> datetime:
-    return min(ev.start_time for ev in edition.events)
+        if to_utc(finish, zone) >= now:
+            if upcoming is None or start >= upcoming[0]:
+                upcoming = (start, edition)
+        elif finished is None or start >= finished[0]:
+            finished = (start, edition)
+    return (
+        None if upcoming is None else upcoming[1],
+        None if finished is None else finished[1],
+    )
 
 
 def _event(ev: EventView) -> dict[str, Any]:
@@ -97,10 +98,10 @@ def race_object(
         "race_id": race.id,
         "name": race.name,
         "url_string": race.url_string,
-        "last_date": day(_first_start(finished).date()) if finished else None,
-        "last_end_date": day(_finish(finished).date()) if finished else None,
-        "next_date": day(_first_start(upcoming).date()) if upcoming else None,
-        "next_end_date": day(_finish(upcoming).date()) if upcoming else None,
+        "last_date": _day(finished.first_start) if finished else None,
+        "last_end_date": _day(finished.last_finish) if finished else None,
+        "next_date": _day(upcoming.first_start) if upcoming else None,
+        "next_end_date": _day(upcoming.last_finish) if upcoming else None,
         "is_draft_race": "T" if race.is_draft else "F",
         "created": moment(race.created_at.astimezone(EASTERN)),
         "last_modified": moment(race.last_modified.astimezone(EASTERN)),

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from startline.db.base import utcnow
 from startline.domain.changes.types import ChangeType
 from startline.domain.errors import NotFound
+from startline.domain.races import timerules
 from startline.domain.races.journal import RACE_SNAPSHOT_FIELDS, record_race
 from startline.domain.races.models import Edition, Event, Race
-from startline.domain.races.timerules import DEFAULT_TIMEZONE, event_finish, zone_or_none
+from startline.domain.races.timerules import DEFAULT_TIMEZONE, zone_or_none
 from startline.domain.races.urls import race_path
 
 _RACES, _EDITIONS, _EVENTS = Race.__table__, Edition.__table__, Event.__table__
@@ -45,11 +46,11 @@ class PublicEdition:
 
     @property
     def first_start(self) -> datetime | None:
-        return min((ev.start_time for ev in self.events), default=None)
+        return timerules.first_start(self.events)
 
     @property
     def last_finish(self) -> datetime | None:
-        return max((event_finish(ev.start_time, ev.end_time) for ev in self.events), default=None)
+        return timerules.last_finish(self.events)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from startline.domain.races import timerules
 from startline.domain.races.errors import RaceProblem
-from startline.domain.races.timerules import event_finish
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,12 @@ class EditionView:
     @property
     def first_start(self) -> datetime | None:
         """Its first event's start (local wall-clock time); None without events."""
-        return min((ev.start_time for ev in self.events), default=None)
+        return timerules.first_start(self.events)
 
     @property
     def last_finish(self) -> datetime | None:
         """When its last event is over (local wall-clock time); None without events."""
-        return max((event_finish(ev.start_time, ev.end_time) for ev in self.events), default=None)
+        return timerules.last_finish(self.events)
 
 
 @dataclass(frozen=True)

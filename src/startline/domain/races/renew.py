@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from startline.domain.races import errors as e
 from startline.domain.races.fields import new_event
 from startline.domain.races.models import Edition, Race
-from startline.domain.races.timerules import event_finish, has_finished, zone_or_none
+from startline.domain.races.timerules import event_finish, has_finished, last_finish, zone_or_none
 from startline.domain.races.validation import CleanRace, Collector
 
 
@@ -24,7 +24,7 @@ def check_renewal(row: Race, clean: CleanRace, now: datetime, out: Collector) ->
     zone = zone_or_none(clean.timezone)
     assert zone is not None
     existing = [ev for edition in row.editions for ev in edition.events]
-    latest = max((event_finish(ev.start_time, ev.end_time) for ev in existing), default=None)
+    latest = last_finish(existing)
     starts_after = latest is None or all(ev.start_time > latest for ev in clean.events)
     any_current = any(
         edition.events

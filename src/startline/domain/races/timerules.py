@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DEFAULT_TIMEZONE = "America/New_York"
@@ -44,6 +45,26 @@ def local_now(zone: ZoneInfo, now: datetime | None = None) -> datetime:
 def event_finish(start: datetime, end: datetime | None) -> datetime:
     """When an event is over: its end time, or its start time when it has none."""
     return end if end is not None else start
+
+
+class Timed(Protocol):
+    """An event as any layer holds it (a stored row, a view): its local wall times."""
+
+    @property
+    def start_time(self) -> datetime: ...
+
+    @property
+    def end_time(self) -> datetime | None: ...
+
+
+def first_start(events: Iterable[Timed]) -> datetime | None:
+    """The earliest start of `events` (local wall-clock time); None without events."""
+    return min((ev.start_time for ev in events), default=None)
+
+
+def last_finish(events: Iterable[Timed]) -> datetime | None:
+    """When the last of `events` is over (local wall-clock time); None without events."""
+    return max((event_finish(ev.start_time, ev.end_time) for ev in events), default=None)
 
 
 def has_finished(
